@@ -1,0 +1,42 @@
+# kubernaut-gateway: `make run` starts the sandbox, `make test` runs every check CI runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run test lint typecheck pytest clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/kubernaut-gateway sandbox
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# Exit code 5 (no tests collected) is a failure: a suite that runs nothing proves nothing.
+pytest: $(STAMP)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=10 -q; \
+	  status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
+	  exit $$status
+
+test: $(STAMP)
+	@start=$$(date +%s); \
+	  $(MAKE) --no-print-directory lint typecheck pytest; status=$$?; \
+	  echo "make test: $$(( $$(date +%s) - start ))s"; \
+	  exit $$status
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,184 @@
+"""The Kubernetes API: RemediationRequest writes and namespace reads, retried with backoff."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Generator, Mapping
+from typing import Any, TypeVar
+
+import backoff
+import urllib3
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes.client.exceptions import ApiException
+
+from app.domain import ObjectRef
+from app.service.errors import KubernetesUnavailable
+
+GROUP = "remediation.kubernaut.io"
+VERSION = "v1alpha1"
+PLURAL = "remediationrequests"
+TRANSIENT_CODES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 10.0
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+CallRecorder = Callable[[str, str], None]
+
+
+class _Transient(Exception):
+    """A failure worth retrying; carries the server's Retry-After when it sent one."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+def api_client(*, kubeconfig: str | None, in_cluster: bool | None = None) -> k8s.ApiClient:
+    """Build a client: in-cluster in a pod, else the kubeconfig (KUBECONFIG or ~/.kube)."""
+    configuration = k8s.Configuration()
+    if in_cluster or (in_cluster is None and kubeconfig is None and _in_pod()):
+        k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    else:
+        k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=kubeconfig, client_configuration=configuration
+        )
+    # backoff below is the only retry layer: urllib3's own retries would multiply attempts.
+    configuration.retries = False
+    return k8s.ApiClient(configuration)
+
+
+def _in_pod() -> bool:
+    from pathlib import Path
+
+    return Path(k8s_config.incluster_config.SERVICE_TOKEN_FILENAME).exists()
+
+
+def _wait_gen(*, base: float = 0.05, cap: float = 1.0) -> Generator[float, Any, None]:
+    """Yield the server's Retry-After when given, else capped exponential with full jitter."""
+    attempt = 0
+    exc = yield 0.0
+    while True:
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            delay = min(float(retry_after), MAX_RETRY_AFTER)
+        else:
+            delay = random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311 - jitter
+        attempt += 1
+        exc = yield delay
+
+
+def _retry_after(exc: ApiException) -> float | None:
+    value = (exc.headers or {}).get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class KubernetesGateway:
+    """Creates RemediationRequests and reads namespaces, within a retry budget per call."""
+
+    def __init__(
+        self,
+        api: k8s.ApiClient,
+        *,
+        timeout: float,
+        retry_budget: float,
+        record: CallRecorder | None = None,
+    ) -> None:
+        self._custom = k8s.CustomObjectsApi(api)
+        self._core = k8s.CoreV1Api(api)
+        self._version = k8s.VersionApi(api)
+        self._timeout = timeout
+        self._budget = retry_budget
+        self._record = record or (lambda operation, code: None)
+
+    def create(self, body: Mapping[str, Any]) -> ObjectRef:
+        """Create one RemediationRequest; an AlreadyExists after a retry is our own write."""
+        namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
+        attempts = 0
+
+        def attempt() -> ObjectRef:
+            nonlocal attempts
+            attempts += 1
+            try:
+                self._call(
+                    "create",
+                    lambda: self._custom.create_namespaced_custom_object(
+                        GROUP,
+                        VERSION,
+                        namespace,
+                        PLURAL,
+                        dict(body),
+                        _request_timeout=self._timeout,
+                    ),
+                )
+            except ApiException as exc:
+                if exc.status != 409 or attempts == 1:
+                    raise
+            return ObjectRef(namespace, name)
+
+        return self._retrying("create", attempt)
+
+    def namespace_labels(self, name: str) -> Mapping[str, str] | None:
+        """Return the namespace's labels, or None when it does not exist."""
+
+        def attempt() -> Mapping[str, str] | None:
+            try:
+                namespace = self._call(
+                    "get_namespace",
+                    lambda: self._core.read_namespace(name, _request_timeout=self._timeout),
+                )
+            except ApiException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            return dict((namespace.metadata and namespace.metadata.labels) or {})
+
+        return self._retrying("get_namespace", attempt)
+
+    def ping(self) -> None:
+        """Raise KubernetesUnavailable unless the API answers /version."""
+        try:
+            self._call("version", lambda: self._version.get_code(_request_timeout=self._timeout))
+        except (ApiException, _Transient) as exc:
+            raise KubernetesUnavailable(f"kubernetes: {exc}") from exc
+
+    def _call(self, operation: str, call: Callable[[], T]) -> T:
+        """Make one API call; record its result; turn transient failures into _Transient."""
+        try:
+            result = call()
+        except ApiException as exc:
+            self._record(operation, str(exc.status))
+            if exc.status in TRANSIENT_CODES:
+                raise _Transient(f"HTTP {exc.status}", _retry_after(exc)) from exc
+            raise
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            self._record(operation, "error")
+            raise _Transient(type(exc).__name__) from exc
+        self._record(operation, "ok")
+        return result
+
+    def _retrying(self, operation: str, attempt: Callable[[], T]) -> T:
+        retrying = backoff.on_exception(
+            _wait_gen,
+            _Transient,
+            max_time=self._budget,
+            jitter=None,
+            on_backoff=lambda details: log.info(
+                "retrying kubernetes %s after %s (attempt %d)",
+                operation,
+                details.get("exception"),
+                details["tries"],
+            ),
+        )(attempt)
+        try:
+            return retrying()
+        except _Transient as exc:
+            raise KubernetesUnavailable(f"kubernetes {operation}: gave up: {exc}") from exc
+        except ApiException as exc:
+            raise KubernetesUnavailable(
+                f"kubernetes {operation}: rejected: HTTP {exc.status} {exc.reason}"
+            ) from exc

@@ -1,0 +1,146 @@
+"""HTTP <-> service translation: load with a schema, call the service, map the outcome."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from marshmallow import Schema, ValidationError
+
+from app.api.errors import (
+    MalformedJson,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationProblem,
+    problem,
+)
+from app.api.openapi import OPENAPI
+from app.api.schemas import AlertmanagerWebhookSchema, KubernetesEventSchema
+from app.bootstrap import Services
+from app.domain import Outcome, Result
+
+bp = Blueprint("api", __name__)
+_JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
+_WEBHOOK = AlertmanagerWebhookSchema()
+_EVENT = KubernetesEventSchema()
+
+
+def services() -> Services:
+    """Return the services wired for this app."""
+    services: Services = current_app.extensions["gateway"]
+    return services
+
+
+@bp.post("/api/v1/signals/prometheus")
+def prometheus_webhook() -> tuple[Response, int]:
+    body = _load(_WEBHOOK, source="prometheus")
+    return _answer(services().ingest.alertmanager(body.loaded, body.raw["alerts"]))
+
+
+@bp.post("/api/v1/signals/kubernetes-event")
+def kubernetes_event() -> tuple[Response, int]:
+    body = _load(_EVENT, source="kubernetes-event")
+    return _answer(services().ingest.kubernetes_event(body.loaded, body.raw))
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> Response | tuple[Response, int]:
+    problems = services().readiness.problems()
+    if not problems:
+        return jsonify(status="ready")
+    return problem(
+        503,
+        title="Not Ready",
+        slug="not-ready",
+        detail="; ".join(problems),
+        headers={"Retry-After": str(current_app.config["GATEWAY"].retry_after)},
+    )
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(OPENAPI)
+
+
+class _Body:
+    def __init__(self, raw: Mapping[str, Any], loaded: dict[str, Any]) -> None:
+        self.raw = raw
+        self.loaded = loaded
+
+
+def _load(schema: Schema, *, source: str) -> _Body:
+    try:
+        raw = _read_json()
+        if not isinstance(raw, dict):
+            raise ValidationProblem(
+                "The body must be a JSON object.", errors={"_schema": ["must be an object"]}
+            )
+        try:
+            return _Body(raw, schema.load(raw))
+        except ValidationError as exc:
+            raise ValidationProblem(
+                "The body does not match the schema; nothing was recorded.",
+                errors=_flatten(exc.messages),
+            ) from exc
+    except (MalformedJson, ValidationProblem):
+        services().metrics.observe_rejected(source)
+        raise
+
+
+def _read_json() -> Any:
+    """Check size and media type before reading, then parse."""
+    limit = current_app.config["GATEWAY"].max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"The body exceeds {limit} bytes.")
+    if not _JSON_TYPE.match(request.mimetype or ""):
+        raise UnsupportedMediaType(
+            f"Expected application/json, got {request.mimetype or 'no Content-Type'!r}. "
+            "curl -d sends form encoding: add -H 'Content-Type: application/json'."
+        )
+    data = request.get_data(cache=False)
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedJson(f"The body is not valid JSON: {_json_error(exc)}") from exc
+
+
+def _json_error(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    return "cannot decode"
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into {"alerts.0.labels": [...]}."""
+    if isinstance(messages, list):
+        return {prefix or "_schema": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def _answer(results: list[Result]) -> tuple[Response, int]:
+    created = any(r.outcome is Outcome.CREATED for r in results)
+    body = {"requestId": g.request_id, "results": [_result(r) for r in results]}
+    return jsonify(body), 201 if created else 202
+
+
+def _result(result: Result) -> dict[str, Any]:
+    out: dict[str, Any] = {"fingerprint": result.fingerprint, "status": result.outcome.value}
+    if result.remediation_request:
+        out["remediationRequest"] = {
+            "namespace": result.remediation_request.namespace,
+            "name": result.remediation_request.name,
+        }
+    if result.occurrence_count is not None:
+        out["occurrenceCount"] = result.occurrence_count
+    return out

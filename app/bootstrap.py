@@ -1,0 +1,72 @@
+"""The composition root: builds clients and adapters from the configuration."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import redis
+from prometheus_client import CollectorRegistry
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
+from app.adapters.kubernetes import KubernetesGateway, api_client
+from app.adapters.redis_store import RedisDedupStore
+from app.config import Config
+from app.metrics import GatewayMetrics
+from app.service.classify import Classifier, NamespaceCache
+from app.service.health import Readiness
+from app.service.ingest import IngestService
+
+
+@dataclass
+class Services:
+    """Everything the API calls, built once per app (per worker process)."""
+
+    ingest: IngestService
+    readiness: Readiness
+    metrics: GatewayMetrics
+
+
+def redis_client(config: Config) -> redis.Redis:
+    """Build a Redis client that fails fast: a dead Redis is a 503, not a hang."""
+    return redis.Redis.from_url(
+        config.redis_url,
+        socket_timeout=config.redis_timeout,
+        socket_connect_timeout=config.redis_timeout,
+        retry=Retry(ExponentialBackoff(cap=0.1, base=0.01), retries=2),
+        health_check_interval=30,
+    )
+
+
+def build(
+    config: Config,
+    *,
+    redis_connection: redis.Redis | None = None,
+    kubernetes: KubernetesGateway | None = None,
+) -> Services:
+    """Wire the real adapters; tests may pass their own clients."""
+    metrics = GatewayMetrics(CollectorRegistry())
+    store = RedisDedupStore(
+        redis_connection or redis_client(config),
+        prefix=config.redis_key_prefix,
+        ttl=config.dedup_ttl,
+        claim_ttl=config.claim_ttl,
+        timer=metrics.observe_script,
+    )
+    kube = kubernetes or KubernetesGateway(
+        api_client(kubeconfig=config.kubeconfig),
+        timeout=config.kubernetes_timeout,
+        retry_budget=config.kubernetes_retry_budget,
+        record=metrics.observe_kubernetes,
+    )
+    namespaces = NamespaceCache(kube, ttl=config.namespace_cache_ttl, clock=time.monotonic)
+    ingest = IngestService(
+        store=store,
+        remediation_requests=kube,
+        classifier=Classifier(namespaces=namespaces, config=config),
+        config=config,
+        observe=metrics.observe_signal,
+    )
+    readiness = Readiness(store=store, kubernetes=kube, clock=time.monotonic)
+    return Services(ingest=ingest, readiness=readiness, metrics=metrics)

@@ -1,0 +1,97 @@
+"""Plain domain objects: signals, fingerprints, outcomes. No I/O here."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Severity(enum.StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class SignalType(enum.StrEnum):
+    PROMETHEUS_ALERT = "prometheus-alert"
+    KUBERNETES_EVENT = "kubernetes-event"
+
+
+class Outcome(enum.StrEnum):
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    AGGREGATED = "aggregated"
+    RESOLVED = "resolved"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """A Kubernetes object named by kind, name and (for namespaced kinds) namespace."""
+
+    kind: str
+    name: str
+    namespace: str = ""
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """Where a RemediationRequest lives."""
+
+    namespace: str
+    name: str
+
+
+def fingerprint(*, signal_name: str, namespace: str, kind: str, name: str) -> str:
+    """Return the stable identity of a problem: sha256 hex of name:namespace:kind:name."""
+    return hashlib.sha256(f"{signal_name}:{namespace}:{kind}:{name}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One alert or Warning Event, normalized; identity is its fingerprint."""
+
+    signal_type: SignalType
+    name: str
+    namespace: str
+    target: ResourceRef
+    severity: Severity
+    firing: bool
+    firing_time: datetime
+    source: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    payload: bytes = b""
+    actionable: bool = True
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(
+            signal_name=self.name,
+            namespace=self.namespace,
+            kind=self.target.kind,
+            name=self.target.name,
+        )
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Where a signal's resource goes and how urgent it is."""
+
+    environment: str
+    priority: str
+    namespace: str
+    origin_namespace: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What happened to one signal of a request."""
+
+    fingerprint: str
+    outcome: Outcome
+    remediation_request: ObjectRef | None = None
+    occurrence_count: int | None = None

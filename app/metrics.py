@@ -1,0 +1,74 @@
+"""Prometheus metrics: registered once per app, summed across gunicorn workers."""
+
+from __future__ import annotations
+
+from flask import Flask
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_flask_exporter import PrometheusMetrics
+
+from app.domain import Outcome, Signal, SignalType
+
+SOURCES = {
+    SignalType.PROMETHEUS_ALERT: "prometheus",
+    SignalType.KUBERNETES_EVENT: "kubernetes-event",
+}
+
+
+class GatewayMetrics:
+    """The gateway's own metrics; no label takes unbounded values."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.signals_received = Counter(
+            "gateway_signals_received_total",
+            "Signals received, by source and outcome (rejected counts requests)",
+            ["source", "outcome"],
+            registry=registry,
+        )
+        self.remediation_requests_created = Counter(
+            "gateway_remediation_requests_created_total",
+            "RemediationRequests created",
+            registry=registry,
+        )
+        self.kubernetes_requests = Counter(
+            "gateway_kubernetes_requests_total",
+            "Kubernetes API calls, by operation and HTTP code (or error)",
+            ["operation", "code"],
+            registry=registry,
+        )
+        self.redis_script_duration = Histogram(
+            "gateway_redis_script_duration_seconds",
+            "Duration of one Redis Lua script call",
+            ["script"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0),
+            registry=registry,
+        )
+
+    def observe_signal(self, signal: Signal, outcome: Outcome) -> None:
+        """Count one signal's outcome."""
+        self.signals_received.labels(SOURCES[signal.signal_type], outcome.value).inc()
+        if outcome is Outcome.CREATED:
+            self.remediation_requests_created.inc()
+
+    def observe_rejected(self, source: str) -> None:
+        """Count one request rejected as invalid."""
+        self.signals_received.labels(source, "rejected").inc()
+
+    def observe_kubernetes(self, operation: str, code: str) -> None:
+        """Count one Kubernetes API call."""
+        self.kubernetes_requests.labels(operation, code).inc()
+
+    def observe_script(self, script: str, seconds: float) -> None:
+        """Record one Redis script's duration."""
+        self.redis_script_duration.labels(script).observe(seconds)
+
+
+def instrument(app: Flask, metrics: GatewayMetrics) -> None:
+    """Expose /metrics and the HTTP duration histogram (by URL rule, never by raw path)."""
+    PrometheusMetrics(
+        app,
+        path="/metrics",
+        registry=metrics.registry,
+        defaults_prefix="gateway",
+        group_by="url_rule",
+    )

@@ -1,0 +1,117 @@
+"""`kubernaut-gateway sandbox`: the gateway with a local Redis and a local Kubernetes API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from types import FrameType
+
+from app.sandbox.kubeapi import KubeApiServer
+from app.sandbox.redis_server import RedisServer
+
+NAMESPACES = {
+    "production": {"environment": "production"},
+    "staging": {"kubernaut.io/environment": "staging"},
+    "development": {"environment": "dev"},
+    "kubernaut-system": {},
+}
+READY_TIMEOUT = 30.0
+
+
+def chart_crds() -> list[Path]:
+    """Return the CRD files of the Helm chart next to this source tree."""
+    crds = Path(__file__).resolve().parents[2] / "helm" / "kubernaut-gateway" / "crds"
+    files = sorted(crds.glob("*.yaml"))
+    if not files:
+        raise SystemExit(f"sandbox: no CRD found in {crds}; run it from a source checkout")
+    return files
+
+
+def start_kubernetes(state: Path) -> tuple[KubeApiServer, Path]:
+    """Start the Kubernetes API test server with the CRD and labelled namespaces."""
+    kube = KubeApiServer(crd_paths=chart_crds()).start()
+    for name, labels in NAMESPACES.items():
+        kube.add_namespace(name, labels=labels)
+    return kube, kube.write_kubeconfig(state / "kubeconfig")
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], *, timeout: float) -> None:
+    """Poll /readyz until it answers 200; fail if the gateway exits or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"sandbox: the gateway exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"sandbox: the gateway was not ready within {timeout:.0f}s")
+
+
+def banner(*, url: str, kube: KubeApiServer, kubeconfig: Path) -> str:
+    """Return what to print once the sandbox is ready."""
+    rr = "apis/remediation.kubernaut.io/v1alpha1/remediationrequests"
+    return f"""
+kubernaut-gateway sandbox is ready (authentication off).
+  gateway         {url}
+  Kubernetes API  {kube.url}   (namespaces: {", ".join(NAMESPACES)})
+
+Send an alert:
+  curl -sS -X POST {url}/api/v1/signals/prometheus \\
+    -H 'Content-Type: application/json' \\
+    -d '{{"version": "4", "alerts": [{{"status": "firing", "labels": {{
+          "alertname": "KubePodCrashLooping", "namespace": "production",
+          "pod": "api-7d9f", "severity": "critical"}}}}]}}'
+
+List what it created:
+  curl -sS {kube.url}/{rr}
+  kubectl --kubeconfig {kubeconfig} get remediationrequests -A
+
+Press Ctrl-C to stop.
+"""
+
+
+def run_sandbox(*, bind: str, workers: int) -> int:
+    """Start Redis, the Kubernetes API and the gateway; stop them all on Ctrl-C."""
+    state = Path(tempfile.mkdtemp(prefix="kgw-sandbox-"))
+    redis_server = RedisServer(workdir=state / "redis").start()
+    kube, kubeconfig = start_kubernetes(state)
+    environ = {
+        **os.environ,
+        "REDIS_URL": redis_server.url,
+        "KUBECONFIG": str(kubeconfig),
+        "GATEWAY_AUTH_MODE": "none",
+        "GATEWAY_BIND": bind,
+        "GATEWAY_WORKERS": str(workers),
+        "PROMETHEUS_MULTIPROC_DIR": str(state / "metrics"),
+    }
+    gateway = subprocess.Popen([sys.executable, "-m", "app", "serve"], env=environ)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        url = f"http://{bind}"
+        wait_ready(url, gateway, timeout=READY_TIMEOUT)
+        print(banner(url=url, kube=kube, kubeconfig=kubeconfig), flush=True)
+        return gateway.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        gateway.terminate()
+        try:
+            gateway.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            gateway.kill()
+        kube.stop()
+        redis_server.stop()

@@ -1,0 +1,62 @@
+"""The production server: gunicorn with gthread workers around the Flask app."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+from gunicorn.workers.base import Worker
+
+from app import create_app
+from app.config import Config
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr at the configured level."""
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        force=True,
+    )
+
+
+def _child_exit(server: Arbiter, worker: Worker) -> None:
+    """Keep a dead worker's counters but drop its live gauges from the metrics files."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+class GatewayServer(BaseApplication):  # type: ignore[misc]
+    """Gunicorn configured from the gateway's Config, not from gunicorn's command line."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        super().__init__()
+
+    def options(self) -> dict[str, Any]:
+        """Return gunicorn settings derived from the configuration."""
+        return {
+            "bind": [self.config.bind],
+            "workers": self.config.workers,
+            "worker_class": "gthread",
+            "threads": self.config.threads,
+            "timeout": 30,
+            "graceful_timeout": self.config.graceful_timeout,
+            "keepalive": 5,
+            "child_exit": _child_exit,
+            "loglevel": self.config.log_level.lower(),
+            "proc_name": "kubernaut-gateway",
+        }
+
+    def load_config(self) -> None:
+        for key, value in self.options().items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        configure_logging(self.config.log_level)
+        return create_app(self.config)

@@ -1,0 +1,25 @@
+"""Errors the service layer and its adapters raise; the API renders them once."""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+
+class Unavailable(GatewayError):
+    """A dependency cannot durably record a signal now; the sender should retry."""
+
+    dependency = "dependency"
+
+
+class StoreUnavailable(Unavailable):
+    """Redis did not answer, or answered with an error."""
+
+    dependency = "redis"
+
+
+class KubernetesUnavailable(Unavailable):
+    """The Kubernetes API failed, throttled past the retry budget, or refused the write."""
+
+    dependency = "kubernetes"

@@ -1,0 +1,127 @@
+"""The one write path: normalize -> dedup -> classify -> create. All policy lives here."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from app.config import Config
+from app.domain import ObjectRef, Outcome, Result, Signal
+from app.service.classify import Classifier
+from app.service.errors import GatewayError
+from app.service.normalize import alert_signals, event_signal
+from app.service.ports import DedupStore, RemediationRequests
+from app.service.resource import new_name, remediation_request
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+Observer = Callable[[Signal, Outcome], None]
+
+
+def utc_now() -> datetime:
+    """Return the current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class IngestService:
+    """Record signals: exactly one RemediationRequest per active fingerprint."""
+
+    def __init__(
+        self,
+        *,
+        store: DedupStore,
+        remediation_requests: RemediationRequests,
+        classifier: Classifier,
+        config: Config,
+        clock: Clock = utc_now,
+        observe: Observer | None = None,
+    ) -> None:
+        self._store = store
+        self._rrs = remediation_requests
+        self._classifier = classifier
+        self._config = config
+        self._clock = clock
+        self._observe = observe or (lambda signal, outcome: None)
+
+    def alertmanager(self, webhook: Mapping[str, Any], raw_alerts: list[Any]) -> list[Result]:
+        """Record every alert of a loaded Alertmanager webhook."""
+        signals = alert_signals(
+            webhook,
+            raw_alerts,
+            received_at=self._clock(),
+            severity_aliases=self._config.severity_aliases,
+            default_severity=self._config.default_severity,
+        )
+        return self.ingest(signals)
+
+    def kubernetes_event(self, event: Mapping[str, Any], raw: Any) -> list[Result]:
+        """Record one loaded Kubernetes Event."""
+        signal = event_signal(
+            event,
+            raw,
+            received_at=self._clock(),
+            critical_reasons=self._config.critical_event_reasons,
+        )
+        return self.ingest([signal])
+
+    def ingest(self, signals: Sequence[Signal]) -> list[Result]:
+        """Record every signal in order; raise Unavailable if one cannot be recorded."""
+        results = []
+        for signal in signals:
+            result = self._ingest_one(signal)
+            self._observe(signal, result.outcome)
+            results.append(result)
+        return results
+
+    def _ingest_one(self, signal: Signal) -> Result:
+        if not signal.actionable:
+            return Result(signal.fingerprint, Outcome.IGNORED)
+        now = self._clock()
+        if not signal.firing:
+            record = self._store.record_resolved(signal.fingerprint, now_ms=_ms(now))
+            return Result(
+                signal.fingerprint,
+                Outcome.RESOLVED,
+                record.ref if record else None,
+                record.occurrence_count if record else None,
+            )
+        return self._record_firing(signal, now)
+
+    def _record_firing(self, signal: Signal, now: datetime) -> Result:
+        classification = self._classifier.classify(signal)
+        token = uuid.uuid4().hex
+        name = new_name(signal.fingerprint)
+        claim = self._store.record_firing(
+            signal.fingerprint,
+            now_ms=_ms(now),
+            token=token,
+            ref=ObjectRef(classification.namespace, name),
+        )
+        if not claim.claimed:
+            return Result(signal.fingerprint, Outcome.DUPLICATE, claim.ref, claim.occurrence_count)
+        body = remediation_request(
+            signal,
+            classification,
+            name=name,
+            received_at=now,
+            first_seen=datetime.fromtimestamp(claim.first_seen_ms / 1000, UTC),
+            occurrence_count=claim.occurrence_count,
+        )
+        try:
+            ref = self._rrs.create(body)
+        except GatewayError:
+            self._store.release(signal.fingerprint, now_ms=_ms(now), token=token)
+            raise
+        if not self._store.confirm(signal.fingerprint, now_ms=_ms(now), token=token, ref=ref):
+            log.warning(
+                "dedup claim was taken over while creating; a second resource may exist",
+                extra={"fingerprint": signal.fingerprint, "resource": ref.name},
+            )
+        return Result(signal.fingerprint, Outcome.CREATED, ref, claim.occurrence_count)
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)

@@ -1,0 +1,99 @@
+"""Build the RemediationRequest for a claimed signal (contract section 4)."""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import string
+from datetime import UTC, datetime
+from typing import Any
+
+from app.domain import Classification, Signal
+
+API_VERSION = "remediation.kubernaut.io/v1alpha1"
+KIND = "RemediationRequest"
+MANAGED_BY = "kubernaut-gateway"
+MAX_PAYLOAD = 1024 * 1024
+_NAME_ALPHABET = string.ascii_lowercase + string.digits
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+def new_name(fingerprint: str) -> str:
+    """Return rr-<12 hex of the fingerprint>-<8 random [a-z0-9]>: never reused."""
+    suffix = "".join(secrets.choice(_NAME_ALPHABET) for _ in range(8))
+    return f"rr-{fingerprint[:12]}-{suffix}"
+
+
+def rfc3339(moment: datetime) -> str:
+    """Format a moment as RFC 3339 UTC with milliseconds."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def is_label_value(value: str) -> bool:
+    """Tell whether Kubernetes accepts `value` as a label value."""
+    return len(value) <= 63 and bool(_LABEL_VALUE.match(value))
+
+
+def labels_for(signal: Signal, classification: Classification) -> dict[str, str]:
+    """Return the labels every RemediationRequest carries."""
+    labels = {
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        "kubernaut.io/signal-fingerprint": signal.fingerprint[:63],
+        "kubernaut.io/signal-type": signal.signal_type.value,
+        "kubernaut.io/severity": signal.severity.value,
+        "kubernaut.io/environment": classification.environment,
+        "kubernaut.io/priority": classification.priority,
+    }
+    if classification.origin_namespace and is_label_value(classification.origin_namespace):
+        labels["kubernaut.io/origin-namespace"] = classification.origin_namespace
+    return labels
+
+
+def remediation_request(
+    signal: Signal,
+    classification: Classification,
+    *,
+    name: str,
+    received_at: datetime,
+    first_seen: datetime,
+    occurrence_count: int,
+) -> dict[str, Any]:
+    """Return the full object to create for one signal."""
+    payload = base64.b64encode(signal.payload).decode()
+    spec: dict[str, Any] = {
+        "signalFingerprint": signal.fingerprint,
+        "signalName": signal.name,
+        "severity": signal.severity.value,
+        "environment": classification.environment,
+        "priority": classification.priority,
+        "signalType": signal.signal_type.value,
+        "signalSource": signal.source[:253],
+        "targetType": "kubernetes",
+        "targetResource": {
+            "kind": signal.target.kind,
+            "name": signal.target.name[:253],
+            "namespace": signal.target.namespace[:63],
+        },
+        "firingTime": rfc3339(signal.firing_time),
+        "receivedTime": rfc3339(received_at),
+        "signalLabels": dict(signal.labels),
+        "signalAnnotations": dict(signal.annotations),
+        "deduplication": {
+            "firstSeen": rfc3339(first_seen),
+            "lastSeen": rfc3339(received_at),
+            "occurrenceCount": occurrence_count,
+        },
+    }
+    if len(payload) <= MAX_PAYLOAD:
+        spec["originalPayload"] = payload
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {
+            "name": name,
+            "namespace": classification.namespace,
+            "labels": labels_for(signal, classification),
+        },
+        "spec": spec,
+    }

@@ -1,0 +1,162 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from app.config import Config
+from app.domain import Outcome, ResourceRef, Severity, Signal, SignalType
+from app.service.classify import Classifier, NamespaceCache
+from app.service.errors import KubernetesUnavailable
+from app.service.ingest import IngestService
+from tests.support.fakes import FakeKubernetes, FakeStore
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _signal(*, namespace="prod-a", pod="p1", severity=Severity.CRITICAL, firing=True):
+    return Signal(
+        signal_type=SignalType.PROMETHEUS_ALERT,
+        name="HighCPU",
+        namespace=namespace,
+        target=ResourceRef("Pod", pod, namespace),
+        severity=severity,
+        firing=firing,
+        firing_time=NOW,
+        source="alertmanager",
+        payload=b"{}",
+    )
+
+
+def _service(kube, store=None, config=None, clock=None):
+    config = config or Config()
+    namespaces = NamespaceCache(kube, ttl=config.namespace_cache_ttl, clock=clock or Clock())
+    return IngestService(
+        store=store or FakeStore(),
+        remediation_requests=kube,
+        classifier=Classifier(namespaces=namespaces, config=config),
+        config=config,
+        clock=lambda: NOW,
+    )
+
+
+@pytest.mark.parametrize(
+    ("labels", "environment"),
+    [
+        ({"environment": "prod"}, "production"),
+        ({"kubernaut.io/environment": "stg"}, "staging"),
+        ({"environment": "dev"}, "development"),
+        ({"environment": "qa"}, "qa"),
+        ({}, "unknown"),
+    ],
+)
+def test_environment_comes_from_namespace_labels_with_aliases(labels, environment):
+    kube = FakeKubernetes({"prod-a": labels})
+    _service(kube).ingest([_signal()])
+    assert kube.created[0]["spec"]["environment"] == environment
+
+
+def test_configured_map_classifies_namespaces_without_labels():
+    kube = FakeKubernetes({"prod-a": {}})
+    _service(kube, config=Config.build({"environments": "prod-a=stg"})).ingest([_signal()])
+    assert kube.created[0]["spec"]["environment"] == "staging"
+
+
+@pytest.mark.parametrize(
+    ("severity", "environment", "priority"),
+    [
+        (Severity.CRITICAL, "production", "P0"),
+        (Severity.CRITICAL, "staging", "P1"),
+        (Severity.CRITICAL, "development", "P2"),
+        (Severity.CRITICAL, "unknown", "P1"),
+        (Severity.WARNING, "production", "P1"),
+        (Severity.WARNING, "unknown", "P2"),
+        (Severity.INFO, "development", "P2"),
+        (Severity.INFO, "unknown", "P3"),
+    ],
+)
+def test_priority_follows_the_default_matrix(severity, environment, priority):
+    kube = FakeKubernetes({"prod-a": {"environment": environment}})
+    _service(kube).ingest([_signal(severity=severity)])
+    assert kube.created[0]["spec"]["priority"] == priority
+
+
+def test_namespace_lookups_are_cached_until_the_ttl_passes():
+    kube = FakeKubernetes({"prod-a": {}})
+    clock = Clock()
+    service = _service(kube, clock=clock)
+    service.ingest([_signal(pod="a"), _signal(pod="b")])
+    clock.now = 29.0
+    service.ingest([_signal(pod="c")])
+    assert kube.lookups == ["prod-a"]
+    clock.now = 31.0
+    service.ingest([_signal(pod="d")])
+    assert kube.lookups == ["prod-a", "prod-a"]
+
+
+def test_missing_namespace_goes_to_the_fallback_with_an_origin_label():
+    kube = FakeKubernetes({})
+    (result,) = _service(kube).ingest([_signal(namespace="gone")])
+    body = kube.created[0]
+    assert body["metadata"]["namespace"] == "kubernaut-system"
+    assert body["metadata"]["labels"]["kubernaut.io/origin-namespace"] == "gone"
+    assert body["spec"]["targetResource"]["namespace"] == "gone"
+    assert result.remediation_request.namespace == "kubernaut-system"
+
+
+def test_repeat_is_a_duplicate_of_the_created_resource_with_a_growing_count():
+    kube = FakeKubernetes({"prod-a": {}})
+    service = _service(kube)
+    (first,) = service.ingest([_signal()])
+    (second,) = service.ingest([_signal()])
+    (third,) = service.ingest([_signal()])
+    assert (first.outcome, second.outcome, third.outcome) == (
+        Outcome.CREATED,
+        Outcome.DUPLICATE,
+        Outcome.DUPLICATE,
+    )
+    assert [r.occurrence_count for r in (first, second, third)] == [1, 2, 3]
+    assert second.remediation_request == first.remediation_request
+    assert len(kube.created) == 1
+
+
+def test_failed_create_releases_the_claim_so_the_retry_creates():
+    kube = FakeKubernetes({"prod-a": {}})
+    service = _service(kube)
+    kube.failing = True
+    with pytest.raises(KubernetesUnavailable):
+        service.ingest([_signal()])
+    kube.failing = False
+    (retry,) = service.ingest([_signal()])
+    assert retry.outcome is Outcome.CREATED
+    assert retry.occurrence_count == 1
+
+
+def test_resolved_never_creates_and_reports_the_existing_resource():
+    kube = FakeKubernetes({"prod-a": {}})
+    service = _service(kube)
+    (unknown,) = service.ingest([_signal(firing=False)])
+    (created,) = service.ingest([_signal()])
+    (resolved,) = service.ingest([_signal(firing=False)])
+    assert unknown.outcome is Outcome.RESOLVED
+    assert unknown.remediation_request is None
+    assert resolved.outcome is Outcome.RESOLVED
+    assert resolved.remediation_request == created.remediation_request
+    assert len(kube.created) == 1
+
+
+def test_resource_names_are_fresh_and_carry_the_fingerprint():
+    kube = FakeKubernetes({"prod-a": {}})
+    service = _service(kube)
+    results = service.ingest([_signal(pod=f"p{i}") for i in range(20)])
+    names = [r.remediation_request.name for r in results]
+    assert len(set(names)) == 20
+    for result, name in zip(results, names, strict=True):
+        assert name.startswith(f"rr-{result.fingerprint[:12]}-")
+        assert len(name) == len("rr-") + 12 + 1 + 8
