@@ -1,0 +1,97 @@
+"""Shared fixtures: one real Redis and one Kubernetes API test server per test process.
+
+Each test owns its namespaces (unique names), its Redis keys (a unique key prefix) and
+its fingerprints (derived from those names), so tests never see each other's state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.config import Config
+from app.sandbox.kubeapi import KubeApiServer
+from app.sandbox.redis_server import RedisServer
+from app.sandbox.run import chart_crds
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    with RedisServer(workdir=tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def kube_api() -> Iterator[KubeApiServer]:
+    with KubeApiServer(crd_paths=chart_crds()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(kube_api: KubeApiServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return kube_api.write_kubeconfig(tmp_path_factory.mktemp("kube") / "kubeconfig")
+
+
+@pytest.fixture(autouse=True)
+def _no_faults_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "kube_api" in request.fixturenames:
+        request.getfixturevalue("kube_api").clear_faults()
+
+
+NamespaceFactory = Callable[..., str]
+
+
+@pytest.fixture
+def make_namespace(kube_api: KubeApiServer) -> NamespaceFactory:
+    """Create namespaces with names no other test uses."""
+
+    def make(prefix: str = "ns", **labels: str) -> str:
+        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        kube_api.add_namespace(name, labels={k.replace("__", "/"): v for k, v in labels.items()})
+        return name
+
+    return make
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}:"
+
+
+@pytest.fixture
+def gateway_config(redis_server: RedisServer, kubeconfig: Path, key_prefix: str) -> Config:
+    return Config.build(
+        {
+            "redis_url": redis_server.url,
+            "kubeconfig": str(kubeconfig),
+            "redis_key_prefix": key_prefix,
+            "auth_mode": "none",
+            "kubernetes_retry_budget": 3.0,
+        }
+    )
+
+
+ClientFactory = Callable[..., FlaskClient]
+
+
+@pytest.fixture
+def make_client(gateway_config: Config) -> ClientFactory:
+    """Build the real app (real Redis, real Kubernetes client) with config overrides."""
+
+    def make(**overrides: Any) -> FlaskClient:
+        return create_app(dataclasses.replace(gateway_config, **overrides)).test_client()
+
+    return make
+
+
+@pytest.fixture
+def client(make_client: ClientFactory) -> FlaskClient:
+    return make_client()
