@@ -46,11 +46,13 @@ class GatewayServer(BaseApplication):  # type: ignore[misc]
             "worker_class": "gthread",
             "threads": self.config.threads,
             "timeout": 30,
-            "graceful_timeout": self.config.graceful_timeout,
+            "graceful_timeout": int(self.config.graceful_timeout),
             "keepalive": 5,
             "child_exit": _child_exit,
             "loglevel": self.config.log_level.lower(),
             "proc_name": "kubernaut-gateway",
+            # One shared control socket path would collide between instances; nothing uses it.
+            "control_socket_disable": True,
         }
 
     def load_config(self) -> None:

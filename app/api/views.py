@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from app.api.errors import (
+    ApiProblem,
     MalformedJson,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -90,7 +91,7 @@ def _load(schema: Schema, *, source: str) -> _Body:
                 "The body does not match the schema; nothing was recorded.",
                 errors=_flatten(exc.messages),
             ) from exc
-    except (MalformedJson, ValidationProblem):
+    except ApiProblem:
         services().metrics.observe_rejected(source)
         raise
 

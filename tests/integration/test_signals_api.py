@@ -50,8 +50,9 @@ def test_three_firing_alerts_create_three_valid_remediation_requests(
     for result in results:
         rr = by_name[result["remediationRequest"]["name"]]
         assert rr["spec"]["signalFingerprint"] == result["fingerprint"]
-        assert rr["metadata"]["labels"]["kubernaut.io/signal-fingerprint"] == (
-            result["fingerprint"][:63]
+        assert (
+            rr["metadata"]["labels"]["kubernaut.io/signal-fingerprint"]
+            == (result["fingerprint"][:63])
         )
         assert rr["spec"]["priority"] == "P0"
         assert rr["spec"]["environment"] == "production"
@@ -171,9 +172,9 @@ def test_a_schema_violation_is_400_with_field_errors_and_nothing_recorded(
 
 
 def test_malformed_json_is_400_and_says_where(client):
-    response = client.post(PROMETHEUS, data='{"version": "4", "alerts": [', content_type=(
-        "application/json"
-    ))
+    response = client.post(
+        PROMETHEUS, data='{"version": "4", "alerts": [', content_type=("application/json")
+    )
     assert response.status_code == 400
     assert "line 1" in response.get_json()["detail"]
 

@@ -16,9 +16,7 @@ class FakeStore:
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
 
-    def record_firing(
-        self, fingerprint: str, *, now_ms: int, token: str, ref: ObjectRef
-    ) -> Claim:
+    def record_firing(self, fingerprint: str, *, now_ms: int, token: str, ref: ObjectRef) -> Claim:
         record = self.records.setdefault(fingerprint, {"count": 0, "first": now_ms})
         record["count"] += 1
         if record.get("state") in ("pending", "created"):

@@ -39,7 +39,7 @@ def webhook(*alerts: dict[str, Any], receiver: str = "kubernaut") -> dict[str, A
     firing = any(a["status"] == "firing" for a in alerts)
     return {
         "version": "4",
-        "groupKey": "{}:{alertname=\"x\"}",
+        "groupKey": '{}:{alertname="x"}',
         "truncatedAlerts": 0,
         "status": "firing" if firing else "resolved",
         "receiver": receiver,

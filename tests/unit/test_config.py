@@ -50,8 +50,13 @@ def test_every_bad_value_is_reported_at_once(tmp_path):
             }
         )
     message = str(caught.value)
-    for culprit in ("server.workerz", "GATEWAY_WORKERS", "GATEWAY_AUTH_MODE", "GATEWAY_DEDUP_TTL",
-                    "defaultSeverity"):
+    for culprit in (
+        "server.workerz",
+        "GATEWAY_WORKERS",
+        "GATEWAY_AUTH_MODE",
+        "GATEWAY_DEDUP_TTL",
+        "defaultSeverity",
+    ):
         assert culprit in message
     assert len(caught.value.problems) == 5
 

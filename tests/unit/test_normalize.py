@@ -99,7 +99,7 @@ def test_severity_maps_unknown_values_through_configuration(label, aliases, expe
 
 
 def test_each_signal_keeps_only_its_own_alert_as_payload():
-    one, two = _signals(
+    one, _ = _signals(
         alert(alertname="A", namespace="n", pod="p1"), alert(alertname="A", namespace="n", pod="p2")
     )
     assert b'"pod":"p1"' in one.payload

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.sandbox.redis_server import RedisServer
+from tests.support.processes import free_port, running
+
+
+@pytest.fixture(scope="module")
+def gateway_url(
+    redis_server: RedisServer, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Run `kubernaut-gateway serve` (gunicorn, 2 workers) for this module's tests."""
+    workdir = tmp_path_factory.mktemp("gateway")
+    bind = f"127.0.0.1:{free_port()}"
+    env = {
+        "GATEWAY_BIND": bind,
+        "GATEWAY_WORKERS": "2",
+        "GATEWAY_AUTH_MODE": "none",
+        "REDIS_URL": redis_server.url,
+        "KUBECONFIG": str(kubeconfig),
+        "GATEWAY_REDIS_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}:",
+        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
+    }
+    url = f"http://{bind}"
+    with running(["serve"], env=env, url=url, log=workdir / "gateway.log"):
+        yield url
