@@ -7,6 +7,7 @@ its fingerprints (derived from those names), so tests never see each other's sta
 from __future__ import annotations
 
 import dataclasses
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from app.config import Config
 from app.sandbox.kubeapi import KubeApiServer
 from app.sandbox.redis_server import RedisServer
 from app.sandbox.run import chart_crds
+from tests.support.cluster import RealCluster
 
 
 @pytest.fixture(scope="session")
@@ -29,13 +31,19 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 
 @pytest.fixture(scope="session")
-def kube_api() -> Iterator[KubeApiServer]:
+def kube_api() -> Iterator[KubeApiServer | RealCluster]:
+    """The Kubernetes API test server, or a real cluster when opted in (see the README)."""
+    if os.environ.get("KUBERNAUT_REAL_CLUSTER") == "1":
+        cluster = RealCluster(Path(os.environ["KUBECONFIG"]))
+        yield cluster
+        cluster.cleanup()
+        return
     with KubeApiServer(crd_paths=chart_crds()) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def kubeconfig(kube_api: KubeApiServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def kubeconfig(kube_api: KubeApiServer | RealCluster, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return kube_api.write_kubeconfig(tmp_path_factory.mktemp("kube") / "kubeconfig")
 
 
@@ -50,7 +58,7 @@ NamespaceFactory = Callable[..., str]
 
 
 @pytest.fixture
-def make_namespace(kube_api: KubeApiServer) -> NamespaceFactory:
+def make_namespace(kube_api: KubeApiServer | RealCluster) -> NamespaceFactory:
     """Create namespaces with names no other test uses."""
 
     def make(prefix: str = "ns", **labels: str) -> str:
