@@ -43,7 +43,9 @@ def kube_api() -> Iterator[KubeApiServer | RealCluster]:
 
 
 @pytest.fixture(scope="session")
-def kubeconfig(kube_api: KubeApiServer | RealCluster, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def kubeconfig(
+    kube_api: KubeApiServer | RealCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     return kube_api.write_kubeconfig(tmp_path_factory.mktemp("kube") / "kubeconfig")
 
 
