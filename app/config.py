@@ -62,7 +62,9 @@ class Config:
     kubernetes_retry_budget: float = 5.0
     namespace_cache_ttl: float = 30.0
     environments: Mapping[str, str] = field(default_factory=dict)
-    priorities: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_PRIORITY_MATRIX)
+    priorities: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: DEFAULT_PRIORITY_MATRIX
+    )
     severity_aliases: Mapping[str, str] = field(default_factory=dict)
     default_severity: str = "warning"
     critical_event_reasons: tuple[str, ...] = DEFAULT_CRITICAL_REASONS
