@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from app.adapters.auth import Access, KubernetesAuthenticator
 from app.adapters.kubernetes import KubernetesGateway, api_client
 from app.adapters.redis_store import RedisDedupStore
 from app.config import Config
@@ -26,6 +27,7 @@ class Services:
     ingest: IngestService
     readiness: Readiness
     metrics: GatewayMetrics
+    auth: KubernetesAuthenticator | None = None
 
 
 def redis_client(config: Config) -> redis.Redis:
@@ -39,23 +41,19 @@ def redis_client(config: Config) -> redis.Redis:
     )
 
 
-def build(
-    config: Config,
-    *,
-    redis_connection: redis.Redis | None = None,
-    kubernetes: KubernetesGateway | None = None,
-) -> Services:
-    """Wire the real adapters; tests may pass their own clients."""
+def build(config: Config) -> Services:
+    """Wire the real adapters for one worker process."""
     metrics = GatewayMetrics(CollectorRegistry())
     store = RedisDedupStore(
-        redis_connection or redis_client(config),
+        redis_client(config),
         prefix=config.redis_key_prefix,
         ttl=config.dedup_ttl,
         claim_ttl=config.claim_ttl,
         timer=metrics.observe_script,
     )
-    kube = kubernetes or KubernetesGateway(
-        api_client(kubeconfig=config.kubeconfig),
+    api = api_client(kubeconfig=config.kubeconfig)
+    kube = KubernetesGateway(
+        api,
         timeout=config.kubernetes_timeout,
         retry_budget=config.kubernetes_retry_budget,
         record=metrics.observe_kubernetes,
@@ -69,4 +67,15 @@ def build(
         observe=metrics.observe_signal,
     )
     readiness = Readiness(store=store, kubernetes=kube, clock=time.monotonic)
-    return Services(ingest=ingest, readiness=readiness, metrics=metrics)
+    auth = None
+    if config.auth_mode == "kubernetes":
+        auth = KubernetesAuthenticator(
+            api,
+            access=Access(namespace=config.auth_namespace),
+            audiences=config.auth_audiences,
+            timeout=config.kubernetes_timeout,
+            ttl=config.auth_cache_ttl,
+            denied_ttl=config.auth_denied_cache_ttl,
+            clock=time.monotonic,
+        )
+    return Services(ingest=ingest, readiness=readiness, metrics=metrics, auth=auth)

@@ -53,6 +53,10 @@ class Config:
     retry_after: int = 5
     log_level: str = "INFO"
     auth_mode: str = "kubernetes"
+    auth_namespace: str = "kubernaut-system"
+    auth_audiences: tuple[str, ...] = ()
+    auth_cache_ttl: float = 10.0
+    auth_denied_cache_ttl: float = 2.0
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_key_prefix: str = "kgw:"
     redis_timeout: float = 1.0
@@ -262,6 +266,34 @@ SETTINGS: tuple[Setting, ...] = (
         "log level",
     ),
     Setting("auth_mode", "auth.mode", "GATEWAY_AUTH_MODE", _choice("kubernetes", "none"), "auth"),
+    Setting(
+        "auth_namespace",
+        "auth.namespace",
+        "GATEWAY_AUTH_NAMESPACE",
+        _text,
+        "namespace of the SubjectAccessReview",
+    ),
+    Setting(
+        "auth_audiences",
+        "auth.audiences",
+        "GATEWAY_AUTH_AUDIENCES",
+        _names,
+        "audiences a token must carry",
+    ),
+    Setting(
+        "auth_cache_ttl",
+        "auth.cacheSeconds",
+        "GATEWAY_AUTH_CACHE_TTL",
+        _positive(float),
+        "how long an accepted token is cached",
+    ),
+    Setting(
+        "auth_denied_cache_ttl",
+        "auth.deniedCacheSeconds",
+        "GATEWAY_AUTH_DENIED_CACHE_TTL",
+        _positive(float),
+        "how long a rejected token is cached",
+    ),
     Setting("redis_url", "redis.url", "REDIS_URL", _text, "Redis URL"),
     Setting(
         "redis_key_prefix",

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 
-from app.service.errors import Unavailable
+from app.service.errors import AuthError, Forbidden, Unavailable
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://kubernaut.io/problems/"
@@ -112,6 +112,18 @@ def _unavailable(exc: Unavailable) -> Response:
     )
 
 
+def _auth(exc: AuthError) -> Response:
+    if isinstance(exc, Forbidden):
+        return problem(403, title="Forbidden", slug="forbidden", detail=str(exc))
+    return problem(
+        401,
+        title="Unauthorized",
+        slug="unauthorized",
+        detail=f"{exc}; send 'Authorization: Bearer <service account token>'.",
+        headers={"WWW-Authenticate": 'Bearer realm="kubernaut-gateway"'},
+    )
+
+
 def _http(exc: HTTPException) -> Response:
     status = exc.code or 500
     allowed = getattr(exc, "valid_methods", None)
@@ -145,5 +157,6 @@ def register(app: Flask) -> None:
     """Render every error of `app` as problem+json."""
     app.register_error_handler(ApiProblem, _api_problem)
     app.register_error_handler(Unavailable, _unavailable)
+    app.register_error_handler(AuthError, _auth)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)

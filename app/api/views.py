@@ -22,6 +22,7 @@ from app.api.openapi import OPENAPI
 from app.api.schemas import AlertmanagerWebhookSchema, KubernetesEventSchema
 from app.bootstrap import Services
 from app.domain import Outcome, Result
+from app.service.errors import Unauthenticated
 
 bp = Blueprint("api", __name__)
 _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
@@ -33,6 +34,21 @@ def services() -> Services:
     """Return the services wired for this app."""
     services: Services = current_app.extensions["gateway"]
     return services
+
+
+_SIGNAL_ENDPOINTS = frozenset({"api.prometheus_webhook", "api.kubernetes_event"})
+
+
+@bp.before_request
+def authenticate() -> None:
+    """Check the bearer token of signal requests, before anything else is read."""
+    auth = services().auth
+    if auth is None or request.endpoint not in _SIGNAL_ENDPOINTS:
+        return
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("a bearer token is required")
+    auth.authorize(token.strip())
 
 
 @bp.post("/api/v1/signals/prometheus")

@@ -23,3 +23,15 @@ class KubernetesUnavailable(Unavailable):
     """The Kubernetes API failed, throttled past the retry budget, or refused the write."""
 
     dependency = "kubernetes"
+
+
+class AuthError(GatewayError):
+    """The caller may not send signals."""
+
+
+class Unauthenticated(AuthError):
+    """No bearer token, or one the Kubernetes API does not accept."""
+
+
+class Forbidden(AuthError):
+    """An authenticated caller that may not create RemediationRequests."""
