@@ -17,7 +17,8 @@ from app.config import Config
 from app.metrics import GatewayMetrics
 from app.service.classify import Classifier, NamespaceCache
 from app.service.health import Readiness
-from app.service.ingest import IngestService
+from app.service.ingest import IngestService, utc_now
+from app.service.occurrences import OccurrenceWriter
 
 
 @dataclass
@@ -27,6 +28,9 @@ class Services:
     ingest: IngestService
     readiness: Readiness
     metrics: GatewayMetrics
+    occurrences: OccurrenceWriter
+    store: RedisDedupStore
+    kubernetes: KubernetesGateway
     auth: KubernetesAuthenticator | None = None
 
 
@@ -49,6 +53,7 @@ def build(config: Config) -> Services:
         prefix=config.redis_key_prefix,
         ttl=config.dedup_ttl,
         claim_ttl=config.claim_ttl,
+        status_interval=config.status_interval,
         timer=metrics.observe_script,
     )
     api = api_client(kubeconfig=config.kubeconfig)
@@ -78,4 +83,13 @@ def build(config: Config) -> Services:
             denied_ttl=config.auth_denied_cache_ttl,
             clock=time.monotonic,
         )
-    return Services(ingest=ingest, readiness=readiness, metrics=metrics, auth=auth)
+    occurrences = OccurrenceWriter(queue=store, remediation_requests=kube, clock=utc_now)
+    return Services(
+        ingest=ingest,
+        readiness=readiness,
+        metrics=metrics,
+        occurrences=occurrences,
+        store=store,
+        kubernetes=kube,
+        auth=auth,
+    )

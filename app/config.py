@@ -74,6 +74,8 @@ class Config:
     critical_event_reasons: tuple[str, ...] = DEFAULT_CRITICAL_REASONS
     dedup_ttl: float = 300.0
     claim_ttl: float = 30.0
+    status_interval: float = 5.0
+    status_flush_period: float = 1.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Config:
@@ -380,5 +382,19 @@ SETTINGS: tuple[Setting, ...] = (
         "GATEWAY_DEDUP_CLAIM_TTL",
         _positive(float),
         "lifetime of a claim whose holder died",
+    ),
+    Setting(
+        "status_interval",
+        "dedup.statusIntervalSeconds",
+        "GATEWAY_STATUS_INTERVAL",
+        _positive(float),
+        "least time between two status writes of one resource",
+    ),
+    Setting(
+        "status_flush_period",
+        "dedup.statusFlushSeconds",
+        "GATEWAY_STATUS_FLUSH_PERIOD",
+        _positive(float),
+        "how often each worker looks for due status writes",
     ),
 )

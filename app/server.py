@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -11,6 +12,7 @@ from gunicorn.arbiter import Arbiter
 from gunicorn.workers.base import Worker
 
 from app import create_app
+from app.bootstrap import Services
 from app.config import Config
 
 
@@ -60,5 +62,15 @@ class GatewayServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        """Build the app in a worker, with its background status writer."""
         configure_logging(self.config.log_level)
-        return create_app(self.config)
+        app = create_app(self.config)
+        services: Services = app.extensions["gateway"]
+        threading.Thread(
+            target=services.occurrences.run,
+            args=(threading.Event(),),
+            kwargs={"period": self.config.status_flush_period},
+            name="occurrence-writer",
+            daemon=True,
+        ).start()
+        return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Generator, Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import backoff
@@ -15,11 +16,14 @@ from kubernetes.client.exceptions import ApiException
 
 from app.domain import ObjectRef
 from app.service.errors import KubernetesUnavailable
+from app.service.ports import ActiveResource
+from app.service.resource import rfc3339
 
 GROUP = "remediation.kubernaut.io"
 VERSION = "v1alpha1"
 PLURAL = "remediationrequests"
 TRANSIENT_CODES = frozenset({429, 500, 502, 503, 504})
+TERMINAL_PHASES = frozenset({"completed", "failed", "timedout", "skipped", "cancelled"})
 MAX_RETRY_AFTER = 10.0
 
 log = logging.getLogger(__name__)
@@ -67,6 +71,24 @@ def _wait_gen(*, base: float = 0.05, cap: float = 1.0) -> Generator[float, Any, 
             delay = random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311 - jitter
         attempt += 1
         exc = yield delay
+
+
+def _parse_ms(value: Any) -> int:
+    try:
+        return int(datetime.fromisoformat(str(value)).timestamp() * 1000)
+    except ValueError:
+        return 0
+
+
+def _active_resource(item: Mapping[str, Any]) -> ActiveResource:
+    """Read a resource's occurrences: the live status, else what it was created with."""
+    live = (item.get("status") or {}).get("deduplication") or {}
+    created = item.get("spec", {}).get("deduplication") or {}
+    return ActiveResource(
+        ref=ObjectRef(item["metadata"]["namespace"], item["metadata"]["name"]),
+        occurrence_count=int(live.get("occurrenceCount") or created.get("occurrenceCount") or 1),
+        first_seen_ms=_parse_ms(live.get("firstSeenAt") or created.get("firstSeen") or ""),
+    )
 
 
 def _retry_after(exc: ApiException) -> float | None:
@@ -121,6 +143,64 @@ class KubernetesGateway:
             return ObjectRef(namespace, name)
 
         return self._retrying("create", attempt)
+
+    def find_active(self, fingerprint: str, *, namespace: str) -> ActiveResource | None:
+        """Return the newest non-terminal RemediationRequest of a fingerprint, if any."""
+        selector = f"kubernaut.io/signal-fingerprint={fingerprint[:63]}"
+        listed: Any = self._retrying(
+            "list",
+            lambda: self._call(
+                "list",
+                lambda: self._custom.list_namespaced_custom_object(
+                    GROUP,
+                    VERSION,
+                    namespace,
+                    PLURAL,
+                    label_selector=selector,
+                    _request_timeout=self._timeout,
+                ),
+            ),
+        )
+        active = [
+            item
+            for item in listed.get("items", [])
+            if item.get("spec", {}).get("signalFingerprint") == fingerprint
+            and str((item.get("status") or {}).get("overallPhase", "")).lower()
+            not in TERMINAL_PHASES
+        ]
+        if not active:
+            return None
+        newest = max(active, key=lambda item: item["metadata"].get("creationTimestamp", ""))
+        return _active_resource(newest)
+
+    def write_occurrences(
+        self, ref: ObjectRef, *, first_seen_ms: int, last_seen_ms: int, count: int
+    ) -> None:
+        """Merge-patch status.deduplication of one RemediationRequest."""
+        patch = {
+            "status": {
+                "deduplication": {
+                    "firstSeenAt": rfc3339(datetime.fromtimestamp(first_seen_ms / 1000, UTC)),
+                    "lastSeenAt": rfc3339(datetime.fromtimestamp(last_seen_ms / 1000, UTC)),
+                    "occurrenceCount": count,
+                }
+            }
+        }
+        self._retrying(
+            "patch_status",
+            lambda: self._call(
+                "patch_status",
+                lambda: self._custom.patch_namespaced_custom_object_status(
+                    GROUP,
+                    VERSION,
+                    ref.namespace,
+                    PLURAL,
+                    ref.name,
+                    patch,
+                    _request_timeout=self._timeout,
+                ),
+            ),
+        )
 
     def namespace_labels(self, name: str) -> Mapping[str, str] | None:
         """Return the namespace's labels, or None when it does not exist."""

@@ -134,7 +134,7 @@ def _split(url: str) -> _Url:
     query = parse_qsl(query_text, keep_blank_values=True)
     secrets += [value for name, value in query if name.endswith("password")]
     parts = _Url(scheme, topology, tls, username, password, hosts, path, query, secrets)
-    if "@" in path or "@" in query_text.replace("%40", ""):
+    if "@" in path or "@" in query_text:
         # Most likely a password with an unescaped "/", "?" or "@": never echo any of it.
         raise RedisUrlError(
             f"malformed {scheme}:// URL: '@' outside the credentials; "
@@ -219,15 +219,16 @@ def _options(parts: _Url, allowed: frozenset[str]) -> dict[str, Any]:
             options[name] = value
         elif parts.tls and name == "ssl_cert_reqs":
             if value.lower() not in _TLS_CERT_REQS:
-                raise _fail(parts, f"ssl_cert_reqs must be none, optional or required")
+                raise _fail(parts, "ssl_cert_reqs must be none, optional or required")
             options[name] = value.lower()
         elif parts.tls and name == "ssl_check_hostname":
             options[name] = _bool(parts, name, value)
         elif name in allowed:
             options[name] = value
         else:
-            supported = sorted(allowed | ((_TLS_TEXT_PARAMS | {"ssl_cert_reqs"}) if parts.tls else set()))
-            hint = ", ".join(supported) if supported else "none"
+            tls_params = _TLS_TEXT_PARAMS | {"ssl_cert_reqs", "ssl_check_hostname"}
+            supported = sorted(allowed | tls_params) if parts.tls else sorted(allowed)
+            hint = ", ".join(supported) or "none"
             raise _fail(parts, f"unsupported query parameter {name!r} (supported: {hint})")
     return options
 
@@ -246,8 +247,11 @@ def _standalone(url: str, parts: _Url, timeout: float) -> redis.Redis:
     """Build a client for one server (``redis://`` or ``rediss://``)."""
     nodes = _host_ports(parts, _DEFAULT_PORT)
     if len(nodes) != 1:
-        raise _fail(parts, "a standalone URL takes exactly one host (use redis+cluster:// "
-                    "or redis+sentinel:// for several)")
+        raise _fail(
+            parts,
+            "a standalone URL takes exactly one host (use redis+cluster:// "
+            "or redis+sentinel:// for several)",
+        )
     segments = [s for s in parts.path.split("/") if s]
     if len(segments) > 1:
         raise _fail(parts, f"path {parts.path!r} should be /<db>")
@@ -269,7 +273,9 @@ def _sentinel(parts: _Url, timeout: float) -> redis.Redis:
     db = _db(parts, segments[1] if len(segments) > 1 else "")
     options = _options(parts, _SENTINEL_PARAMS)
     sentinel_auth = {
-        key.removeprefix("sentinel_"): options.pop(key) for key in _SENTINEL_PARAMS if key in options
+        key.removeprefix("sentinel_"): options.pop(key)
+        for key in _SENTINEL_PARAMS
+        if key in options
     }
     tls: dict[str, Any] = {"ssl": True, **options} if parts.tls else {}
     shared = {**_common_options(timeout), "retry": _retry(), **tls}
@@ -289,8 +295,12 @@ def _cluster(parts: _Url, timeout: float) -> redis.cluster.RedisCluster:
         raise _fail(parts, f"a cluster URL takes no path (there is only db 0), got {parts.path!r}")
     options = _options(parts, frozenset())
     tls: dict[str, Any] = {"ssl": True, **options} if parts.tls else {}
+    startup_nodes = [
+        redis.cluster.ClusterNode(host, port)  # type: ignore[no-untyped-call]
+        for host, port in nodes
+    ]
     return redis.cluster.RedisCluster(
-        startup_nodes=[redis.cluster.ClusterNode(host, port) for host, port in nodes],
+        startup_nodes=startup_nodes,
         retry=_retry(),
         **_common_options(timeout),
         **_credentials(parts),

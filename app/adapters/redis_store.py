@@ -12,10 +12,17 @@ from redis.commands.core import Script
 
 from app.domain import ObjectRef
 from app.service.errors import StoreUnavailable
-from app.service.ports import Claim
+from app.service.ports import ActiveResource, Claim, Occurrences
 
 ScriptTimer = Callable[[str, float], None]
-SCRIPTS = ("record_firing", "confirm", "release", "record_resolved")
+SCRIPTS = (
+    "record_firing",
+    "confirm",
+    "release",
+    "record_resolved",
+    "take_occurrences",
+    "retake_later",
+)
 
 
 def _load(name: str) -> str:
@@ -36,12 +43,15 @@ class RedisDedupStore:
         prefix: str,
         ttl: float,
         claim_ttl: float,
+        status_interval: float = 5.0,
         timer: ScriptTimer | None = None,
     ) -> None:
         self._client = client
         self._prefix = prefix
         self._ttl_ms = int(ttl * 1000)
         self._claim_ttl_ms = int(claim_ttl * 1000)
+        self._status_interval_ms = int(status_interval * 1000)
+        self.queue_key = f"{prefix}occurrences"
         self._timer = timer
         self._scripts: dict[str, Script] = {n: client.register_script(_load(n)) for n in SCRIPTS}
 
@@ -54,9 +64,19 @@ class RedisDedupStore:
         reply = self._run(
             "record_firing",
             [self.key(fingerprint)],
-            [now_ms, self._ttl_ms, self._claim_ttl_ms, token, ref.namespace, ref.name],
+            [
+                now_ms,
+                self._ttl_ms,
+                self._claim_ttl_ms,
+                token,
+                ref.namespace,
+                ref.name,
+                self._status_interval_ms,
+            ],
         )
-        claimed, count, namespace, name, first = reply
+        claimed, count, namespace, name, first, due = reply
+        if due:
+            self._queue(fingerprint, due_ms=int(due))
         return Claim(
             claimed=bool(claimed),
             occurrence_count=int(count),
@@ -64,10 +84,20 @@ class RedisDedupStore:
             first_seen_ms=int(first),
         )
 
-    def confirm(self, fingerprint: str, *, now_ms: int, token: str, ref: ObjectRef) -> bool:
-        """Mark the claim as backed by `ref`; False when another holder took it over."""
-        args = [now_ms, self._ttl_ms, token, ref.namespace, ref.name]
-        return bool(self._run("confirm", [self.key(fingerprint)], args))
+    def confirm(
+        self,
+        fingerprint: str,
+        *,
+        now_ms: int,
+        token: str,
+        ref: ObjectRef,
+        adopted: ActiveResource | None = None,
+    ) -> int | None:
+        """Back the claim by `ref` (adding an adopted resource's history); None if taken over."""
+        extra = (adopted.occurrence_count, adopted.first_seen_ms) if adopted else (0, 0)
+        args = [now_ms, self._ttl_ms, token, ref.namespace, ref.name, *extra]
+        count = int(self._run("confirm", [self.key(fingerprint)], args))
+        return count or None
 
     def release(self, fingerprint: str, *, now_ms: int, token: str) -> None:
         """Give the claim up so that the next occurrence claims again."""
@@ -86,6 +116,54 @@ class RedisDedupStore:
             ref=ObjectRef(_text(namespace), _text(name)) if created else None,
             first_seen_ms=int(first or 0),
         )
+
+    def due_occurrences(self, *, now_ms: int, limit: int) -> list[str]:
+        """Pop fingerprints whose status write is due; each goes to exactly one caller."""
+        try:
+            due: list[Any] = self._client.zrangebyscore(
+                self.queue_key, "-inf", now_ms, start=0, num=limit
+            )
+            if not due:
+                return []
+            pipe = self._client.pipeline(transaction=False)
+            for member in due:
+                pipe.zrem(self.queue_key, member)
+            won = pipe.execute()
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
+        return [_text(member) for member, mine in zip(due, won, strict=True) if mine]
+
+    def take_occurrences(self, fingerprint: str, *, now_ms: int) -> Occurrences | int | None:
+        """Return occurrences to write now, the ms when they will be due, or None."""
+        reply = self._run(
+            "take_occurrences", [self.key(fingerprint)], [now_ms, self._status_interval_ms]
+        )
+        if reply[0] == 0:
+            return None
+        if reply[0] == 1:
+            return int(reply[1])
+        _, count, first, last, namespace, name = reply
+        return Occurrences(
+            ref=ObjectRef(_text(namespace), _text(name)),
+            count=int(count),
+            first_seen_ms=int(first),
+            last_seen_ms=int(last),
+        )
+
+    def requeue(self, fingerprint: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
+        """Queue a status write again; after a failed write, mark the occurrences unwritten."""
+        if failed and not self._run("retake_later", [self.key(fingerprint)], [now_ms]):
+            return
+        self._queue(fingerprint, due_ms=due_ms)
+
+    def _queue(self, fingerprint: str, *, due_ms: int) -> None:
+        try:
+            pipe = self._client.pipeline(transaction=False)
+            pipe.zadd(self.queue_key, {fingerprint: due_ms})
+            pipe.pexpire(self.queue_key, self._ttl_ms)
+            pipe.execute()
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless Redis answers."""

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.config import Config
-from app.domain import ObjectRef, Outcome, Result, Signal
+from app.domain import Classification, ObjectRef, Outcome, Result, Signal
 from app.service.classify import Classifier
 from app.service.errors import GatewayError
 from app.service.normalize import alert_signals, event_signal
-from app.service.ports import DedupStore, RemediationRequests
+from app.service.ports import Claim, DedupStore, RemediationRequests
 from app.service.resource import new_name, remediation_request
 
 log = logging.getLogger(__name__)
@@ -102,25 +102,47 @@ class IngestService:
         )
         if not claim.claimed:
             return Result(signal.fingerprint, Outcome.DUPLICATE, claim.ref, claim.occurrence_count)
-        body = remediation_request(
-            signal,
-            classification,
-            name=name,
-            received_at=now,
-            first_seen=datetime.fromtimestamp(claim.first_seen_ms / 1000, UTC),
-            occurrence_count=claim.occurrence_count,
-        )
         try:
-            ref = self._rrs.create(body)
+            return self._create_or_adopt(signal, classification, claim, name=name, token=token)
         except GatewayError:
             self._store.release(signal.fingerprint, now_ms=_ms(now), token=token)
             raise
-        if not self._store.confirm(signal.fingerprint, now_ms=_ms(now), token=token, ref=ref):
+
+    def _create_or_adopt(
+        self,
+        signal: Signal,
+        classification: Classification,
+        claim: Claim,
+        *,
+        name: str,
+        token: str,
+    ) -> Result:
+        """Adopt the fingerprint's active resource if Kubernetes has one, else create one."""
+        now = self._clock()
+        active = self._rrs.find_active(signal.fingerprint, namespace=classification.namespace)
+        if active:
+            ref, outcome = active.ref, Outcome.DUPLICATE
+        else:
+            body = remediation_request(
+                signal,
+                classification,
+                name=name,
+                received_at=now,
+                first_seen=datetime.fromtimestamp(claim.first_seen_ms / 1000, UTC),
+                occurrence_count=claim.occurrence_count,
+            )
+            ref, outcome = self._rrs.create(body), Outcome.CREATED
+        count = self._store.confirm(
+            signal.fingerprint, now_ms=_ms(now), token=token, ref=ref, adopted=active
+        )
+        if count is None:
             log.warning(
                 "dedup claim was taken over while creating; a second resource may exist",
                 extra={"fingerprint": signal.fingerprint, "resource": ref.name},
             )
-        return Result(signal.fingerprint, Outcome.CREATED, ref, claim.occurrence_count)
+        # The creator's own occurrence is the claim's; an adoption continues the resource's count.
+        mine = count if active and count else claim.occurrence_count
+        return Result(signal.fingerprint, outcome, ref, mine)
 
 
 def _ms(moment: datetime) -> int:

@@ -207,10 +207,12 @@ def test_a_given_workdir_receives_the_log_and_is_kept(tmp_path: Path) -> None:
     assert (tmp_path / "redis.log").exists()
 
 
-def test_the_atexit_hook_stops_live_servers() -> None:
+def test_the_atexit_hook_stops_live_servers(monkeypatch: pytest.MonkeyPatch) -> None:
     srv = RedisServer().start()
     pid = srv.pid
     assert pid is not None
+    # Only this test's server: the session's shared Redis must survive.
+    monkeypatch.setattr(rs, "_live", {srv})
     rs._stop_all()
     assert not srv.running
     assert _pid_gone(pid)

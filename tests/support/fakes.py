@@ -7,7 +7,7 @@ from typing import Any
 
 from app.domain import ObjectRef
 from app.service.errors import KubernetesUnavailable
-from app.service.ports import Claim
+from app.service.ports import ActiveResource, Claim
 
 
 class FakeStore:
@@ -24,12 +24,23 @@ class FakeStore:
         record.update(state="pending", token=token, ref=ref)
         return Claim(True, record["count"], ref, record["first"])
 
-    def confirm(self, fingerprint: str, *, now_ms: int, token: str, ref: ObjectRef) -> bool:
+    def confirm(
+        self,
+        fingerprint: str,
+        *,
+        now_ms: int,
+        token: str,
+        ref: ObjectRef,
+        adopted: ActiveResource | None = None,
+    ) -> int | None:
         record = self.records[fingerprint]
         if record.get("token") != token:
-            return False
+            return None
+        if adopted:
+            record["count"] += adopted.occurrence_count
+            record["first"] = adopted.first_seen_ms
         record.update(state="created", ref=ref, token=None)
-        return True
+        return int(record["count"])
 
     def release(self, fingerprint: str, *, now_ms: int, token: str) -> None:
         record = self.records[fingerprint]
@@ -58,12 +69,24 @@ class FakeKubernetes:
         self.created: list[Mapping[str, Any]] = []
         self.lookups: list[str] = []
         self.failing = False
+        self.active: dict[str, ActiveResource] = {}
+        self.statuses: list[tuple[ObjectRef, int]] = []
 
     def create(self, body: Mapping[str, Any]) -> ObjectRef:
         if self.failing:
             raise KubernetesUnavailable("kubernetes create: gave up: HTTP 500")
         self.created.append(body)
         return ObjectRef(body["metadata"]["namespace"], body["metadata"]["name"])
+
+    def find_active(self, fingerprint: str, *, namespace: str) -> ActiveResource | None:
+        return self.active.get(fingerprint)
+
+    def write_occurrences(
+        self, ref: ObjectRef, *, first_seen_ms: int, last_seen_ms: int, count: int
+    ) -> None:
+        if self.failing:
+            raise KubernetesUnavailable("kubernetes patch_status: gave up: HTTP 500")
+        self.statuses.append((ref, count))
 
     def namespace_labels(self, name: str) -> Mapping[str, str] | None:
         self.lookups.append(name)

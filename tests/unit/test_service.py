@@ -3,10 +3,11 @@ from datetime import UTC, datetime
 import pytest
 
 from app.config import Config
-from app.domain import Outcome, ResourceRef, Severity, Signal, SignalType
+from app.domain import ObjectRef, Outcome, ResourceRef, Severity, Signal, SignalType
 from app.service.classify import Classifier, NamespaceCache
 from app.service.errors import KubernetesUnavailable
 from app.service.ingest import IngestService
+from app.service.ports import ActiveResource
 from tests.support.fakes import FakeKubernetes, FakeStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -160,3 +161,22 @@ def test_resource_names_are_fresh_and_carry_the_fingerprint():
     for result, name in zip(results, names, strict=True):
         assert name.startswith(f"rr-{result.fingerprint[:12]}-")
         assert len(name) == len("rr-") + 12 + 1 + 8
+
+
+def test_an_active_resource_in_kubernetes_is_adopted_instead_of_created():
+    kube = FakeKubernetes({"prod-a": {}})
+    signal = _signal()
+    existing = ObjectRef("prod-a", "rr-existing")
+    kube.active[signal.fingerprint] = ActiveResource(existing, 6, 1_000)
+    service = _service(kube)
+
+    (adopted,) = service.ingest([signal])
+    (repeat,) = service.ingest([signal])
+
+    assert (adopted.outcome, adopted.remediation_request, adopted.occurrence_count) == (
+        Outcome.DUPLICATE,
+        existing,
+        7,
+    )
+    assert (repeat.remediation_request, repeat.occurrence_count) == (existing, 8)
+    assert kube.created == []

@@ -1,0 +1,23 @@
+-- Take a fingerprint's unwritten occurrences for one status write. Only the worker that popped
+-- the fingerprint from the queue calls this, and at most once per ARGV[2] ms per resource.
+-- KEYS[1]  the fingerprint's record (see record_firing.lua)
+-- ARGV[1]  now, ms since the epoch
+-- ARGV[2]  least ms between two status writes of one resource
+-- Reply:   {0} nothing to write; {1, due ms} not yet (requeue for then);
+--          {2, count, first seen ms, last seen ms, namespace, name} write these now
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local rec = redis.call('HMGET', key, 's', 'd', 'w', 'c', 'f', 'l', 'ns', 'n')
+if not rec[1] or not rec[2] then
+  return {0}
+end
+if rec[1] ~= 'created' then
+  return {1, now + 1000}
+end
+local due = tonumber(rec[3] or 0) + tonumber(ARGV[2])
+if now < due then
+  return {1, due}
+end
+redis.call('HSET', key, 'w', ARGV[1])
+redis.call('HDEL', key, 'd')
+return {2, tonumber(rec[4]), tonumber(rec[5]), tonumber(rec[6]), rec[7], rec[8]}

@@ -1,0 +1,66 @@
+"""Keep status.deduplication of RemediationRequests current without a write per occurrence."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from app.service.errors import GatewayError
+from app.service.ports import OccurrenceQueue, Occurrences, RemediationRequests
+
+log = logging.getLogger(__name__)
+BATCH = 100
+RETRY_MS = 5000
+
+
+class OccurrenceWriter:
+    """Write due occurrence counts; every worker runs one, Redis hands each write to one."""
+
+    def __init__(
+        self,
+        *,
+        queue: OccurrenceQueue,
+        remediation_requests: RemediationRequests,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._queue = queue
+        self._rrs = remediation_requests
+        self._clock = clock
+
+    def flush(self) -> int:
+        """Write every status that is due now; return how many were written."""
+        now_ms = int(self._clock().timestamp() * 1000)
+        written = 0
+        for fingerprint in self._queue.due_occurrences(now_ms=now_ms, limit=BATCH):
+            taken = self._queue.take_occurrences(fingerprint, now_ms=now_ms)
+            if isinstance(taken, int):
+                self._queue.requeue(fingerprint, now_ms=now_ms, due_ms=taken, failed=False)
+            elif isinstance(taken, Occurrences):
+                written += self._write(fingerprint, taken, now_ms=now_ms)
+        return written
+
+    def _write(self, fingerprint: str, occurrences: Occurrences, *, now_ms: int) -> int:
+        try:
+            self._rrs.write_occurrences(
+                occurrences.ref,
+                first_seen_ms=occurrences.first_seen_ms,
+                last_seen_ms=occurrences.last_seen_ms,
+                count=occurrences.count,
+            )
+        except GatewayError as exc:
+            log.warning("status write failed, retrying later: %s", exc)
+            self._queue.requeue(fingerprint, now_ms=now_ms, due_ms=now_ms + RETRY_MS, failed=True)
+            return 0
+        return 1
+
+    def run(self, stop: threading.Event, *, period: float) -> None:
+        """Flush every `period` seconds until `stop` is set; never dies of a failure."""
+        while not stop.wait(period):
+            try:
+                self.flush()
+            except GatewayError as exc:
+                log.warning("occurrence flush failed: %s", exc)
+            except Exception:
+                log.exception("occurrence flush crashed; continuing")

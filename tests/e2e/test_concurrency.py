@@ -1,0 +1,73 @@
+"""Exactly one RemediationRequest per problem under concurrent deliveries to several workers."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from tests.support.payloads import alert, unique, webhook
+
+PROMETHEUS = "/api/v1/signals/prometheus"
+PLURAL = "remediationrequests"
+
+
+def _deliver(url, bodies):
+    def post(body):
+        response = requests.post(f"{url}{PROMETHEUS}", json=body, timeout=30)
+        return response.status_code, response.json()["results"][0]
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        return list(pool.map(post, bodies))
+
+
+def test_fifty_concurrent_identical_deliveries_create_exactly_one_resource(
+    gateway_url, kube_api, make_namespace
+):
+    namespace = make_namespace()
+    body = webhook(alert(alertname=unique("Burst"), namespace=namespace, pod="p"))
+
+    answers = _deliver(gateway_url, [body] * 50)
+
+    assert {status for status, _ in answers} <= {201, 202}
+    assert [status for status, _ in answers].count(201) == 1
+    assert sorted(result["occurrenceCount"] for _, result in answers) == list(range(1, 51))
+    assert len(kube_api.objects(PLURAL, namespace=namespace)) == 1
+
+
+def test_two_hundred_deliveries_over_twenty_fingerprints_create_twenty_resources(
+    gateway_url, kube_api, make_namespace
+):
+    namespace = make_namespace()
+    alertname = unique("Spread")
+    bodies = [
+        webhook(alert(alertname=alertname, namespace=namespace, pod=f"p{i % 20}"))
+        for i in range(200)
+    ]
+
+    answers = _deliver(gateway_url, bodies)
+
+    assert {status for status, _ in answers} <= {201, 202}
+    created = kube_api.objects(PLURAL, namespace=namespace)
+    assert len(created) == 20
+    assert len({rr["spec"]["signalFingerprint"] for rr in created}) == 20
+
+
+def test_occurrences_reach_the_resource_status_within_ten_seconds(
+    gateway_url, kube_api, make_namespace
+):
+    namespace = make_namespace()
+    body = webhook(alert(alertname=unique("Seven"), namespace=namespace, pod="p"))
+    for _ in range(7):
+        requests.post(f"{gateway_url}{PROMETHEUS}", json=body, timeout=10)
+    sent = time.monotonic()
+
+    count = None
+    while time.monotonic() - sent < 10:
+        (rr,) = kube_api.objects(PLURAL, namespace=namespace)
+        count = (rr.get("status") or {}).get("deduplication", {}).get("occurrenceCount")
+        if count == 7:
+            break
+        time.sleep(0.1)
+    assert count == 7
