@@ -54,6 +54,7 @@ def build(config: Config) -> Services:
         ttl=config.dedup_ttl,
         claim_ttl=config.claim_ttl,
         status_interval=config.status_interval,
+        storms=config.storms,
         timer=metrics.observe_script,
     )
     api = api_client(kubeconfig=config.kubeconfig)
@@ -66,6 +67,7 @@ def build(config: Config) -> Services:
     namespaces = NamespaceCache(kube, ttl=config.namespace_cache_ttl, clock=time.monotonic)
     ingest = IngestService(
         store=store,
+        storms=store,
         remediation_requests=kube,
         classifier=Classifier(namespaces=namespaces, config=config),
         config=config,

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from app.domain import Severity
+from app.domain import Severity, StormSettings
 
 ENVIRONMENT_ALIASES: Mapping[str, str] = MappingProxyType(
     {"prod": "production", "stg": "staging", "stage": "staging", "dev": "development"}
@@ -74,6 +74,11 @@ class Config:
     critical_event_reasons: tuple[str, ...] = DEFAULT_CRITICAL_REASONS
     dedup_ttl: float = 300.0
     claim_ttl: float = 30.0
+    storm_rate_threshold: int = 10
+    storm_rate_window: float = 60.0
+    storm_pattern_threshold: int = 5
+    storm_pattern_window: float = 120.0
+    storm_quiet_period: float = 300.0
     status_interval: float = 5.0
     status_flush_period: float = 1.0
 
@@ -114,9 +119,22 @@ class Config:
             raise ConfigError(problems)
         return config
 
+    @property
+    def storms(self) -> StormSettings:
+        """Return the storm settings."""
+        return StormSettings(
+            rate_threshold=self.storm_rate_threshold,
+            rate_window=self.storm_rate_window,
+            pattern_threshold=self.storm_pattern_threshold,
+            pattern_window=self.storm_pattern_window,
+            quiet_period=self.storm_quiet_period,
+        )
+
     def check(self) -> list[str]:
         """Return what is wrong across settings."""
         problems = []
+        if self.storm_quiet_period < max(self.storm_rate_window, self.storm_pattern_window):
+            problems.append("storm.quietSeconds: must be at least the longest storm window")
         for severity, row in self.priorities.items():
             if severity not in Severity.__members__.values():
                 problems.append(f"classification.priorities: unknown severity {severity!r}")
@@ -382,6 +400,41 @@ SETTINGS: tuple[Setting, ...] = (
         "GATEWAY_DEDUP_CLAIM_TTL",
         _positive(float),
         "lifetime of a claim whose holder died",
+    ),
+    Setting(
+        "storm_rate_threshold",
+        "storm.rateThreshold",
+        "GATEWAY_STORM_RATE_THRESHOLD",
+        _positive(int),
+        "a rate storm is more signals than this in the rate window",
+    ),
+    Setting(
+        "storm_rate_window",
+        "storm.rateWindowSeconds",
+        "GATEWAY_STORM_RATE_WINDOW",
+        _positive(float),
+        "rate window",
+    ),
+    Setting(
+        "storm_pattern_threshold",
+        "storm.patternThreshold",
+        "GATEWAY_STORM_PATTERN_THRESHOLD",
+        _positive(int),
+        "a pattern storm is more distinct resources than this in the pattern window",
+    ),
+    Setting(
+        "storm_pattern_window",
+        "storm.patternWindowSeconds",
+        "GATEWAY_STORM_PATTERN_WINDOW",
+        _positive(float),
+        "pattern window",
+    ),
+    Setting(
+        "storm_quiet_period",
+        "storm.quietSeconds",
+        "GATEWAY_STORM_QUIET_PERIOD",
+        _positive(float),
+        "a storm ends after this long without signals in its scope",
     ),
     Setting(
         "status_interval",

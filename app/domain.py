@@ -95,3 +95,20 @@ class Result:
     outcome: Outcome
     remediation_request: ObjectRef | None = None
     occurrence_count: int | None = None
+
+
+@dataclass(frozen=True)
+class StormSettings:
+    """Storm detection thresholds and windows (contract defaults)."""
+
+    rate_threshold: int = 10
+    rate_window: float = 60.0
+    pattern_threshold: int = 5
+    pattern_window: float = 120.0
+    quiet_period: float = 300.0
+    max_affected: int = 100
+
+    def window(self, storm_type: str) -> str:
+        """Return the detection window of a storm type as a duration such as "60s"."""
+        seconds = self.rate_window if storm_type == "rate" else self.pattern_window
+        return f"{round(seconds)}s"

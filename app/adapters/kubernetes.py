@@ -16,7 +16,7 @@ from kubernetes.client.exceptions import ApiException
 
 from app.domain import ObjectRef
 from app.service.errors import KubernetesUnavailable
-from app.service.ports import ActiveResource
+from app.service.ports import ActiveResource, StormAggregation
 from app.service.resource import rfc3339
 
 GROUP = "remediation.kubernaut.io"
@@ -71,6 +71,10 @@ def _wait_gen(*, base: float = 0.05, cap: float = 1.0) -> Generator[float, Any, 
             delay = random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311 - jitter
         attempt += 1
         exc = yield delay
+
+
+def _rfc3339(ms: int) -> str:
+    return rfc3339(datetime.fromtimestamp(ms / 1000, UTC))
 
 
 def _parse_ms(value: Any) -> int:
@@ -177,15 +181,33 @@ class KubernetesGateway:
         self, ref: ObjectRef, *, first_seen_ms: int, last_seen_ms: int, count: int
     ) -> None:
         """Merge-patch status.deduplication of one RemediationRequest."""
-        patch = {
-            "status": {
+        self._patch_status(
+            ref,
+            {
                 "deduplication": {
-                    "firstSeenAt": rfc3339(datetime.fromtimestamp(first_seen_ms / 1000, UTC)),
-                    "lastSeenAt": rfc3339(datetime.fromtimestamp(last_seen_ms / 1000, UTC)),
+                    "firstSeenAt": _rfc3339(first_seen_ms),
+                    "lastSeenAt": _rfc3339(last_seen_ms),
                     "occurrenceCount": count,
                 }
-            }
-        }
+            },
+        )
+
+    def write_storm(self, aggregation: StormAggregation) -> None:
+        """Merge-patch status.stormAggregation of one storm RemediationRequest."""
+        self._patch_status(
+            aggregation.ref,
+            {
+                "stormAggregation": {
+                    "alertCount": aggregation.alert_count,
+                    "affectedResources": list(aggregation.affected),
+                    "truncatedCount": aggregation.truncated,
+                    "lastUpdated": _rfc3339(aggregation.updated_ms),
+                }
+            },
+        )
+
+    def _patch_status(self, ref: ObjectRef, status: Mapping[str, Any]) -> None:
+        patch = {"status": dict(status)}
         self._retrying(
             "patch_status",
             lambda: self._call(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -10,9 +11,16 @@ from typing import Any
 import redis
 from redis.commands.core import Script
 
-from app.domain import ObjectRef
+from app.domain import ObjectRef, StormSettings
 from app.service.errors import StoreUnavailable
-from app.service.ports import ActiveResource, Claim, Occurrences
+from app.service.ports import (
+    ActiveResource,
+    Claim,
+    Occurrences,
+    StormAggregation,
+    StormDecision,
+    StormScope,
+)
 
 ScriptTimer = Callable[[str, float], None]
 SCRIPTS = (
@@ -22,7 +30,16 @@ SCRIPTS = (
     "record_resolved",
     "take_occurrences",
     "retake_later",
+    "observe_storm",
+    "settle_storm",
+    "take_storm",
 )
+STORM_MEMBER = "storm:"
+
+
+def storm_tag(scope: StormScope) -> str:
+    """Return the hash tag of a scope's keys: short, fixed-size, one cluster slot per scope."""
+    return hashlib.sha256(f"{scope.namespace}:{scope.signal_name}".encode()).hexdigest()[:16]
 
 
 def _load(name: str) -> str:
@@ -44,6 +61,7 @@ class RedisDedupStore:
         ttl: float,
         claim_ttl: float,
         status_interval: float = 5.0,
+        storms: StormSettings | None = None,
         timer: ScriptTimer | None = None,
     ) -> None:
         self._client = client
@@ -52,6 +70,7 @@ class RedisDedupStore:
         self._claim_ttl_ms = int(claim_ttl * 1000)
         self._status_interval_ms = int(status_interval * 1000)
         self.queue_key = f"{prefix}occurrences"
+        self._storms = storms or StormSettings()
         self._timer = timer
         self._scripts: dict[str, Script] = {n: client.register_script(_load(n)) for n in SCRIPTS}
 
@@ -92,10 +111,12 @@ class RedisDedupStore:
         token: str,
         ref: ObjectRef,
         adopted: ActiveResource | None = None,
+        aggregated: bool = False,
     ) -> int | None:
         """Back the claim by `ref` (adding an adopted resource's history); None if taken over."""
         extra = (adopted.occurrence_count, adopted.first_seen_ms) if adopted else (0, 0)
-        args = [now_ms, self._ttl_ms, token, ref.namespace, ref.name, *extra]
+        state = "aggregated" if aggregated else "created"
+        args = [now_ms, self._ttl_ms, token, ref.namespace, ref.name, *extra, state]
         count = int(self._run("confirm", [self.key(fingerprint)], args))
         return count or None
 
@@ -109,7 +130,7 @@ class RedisDedupStore:
         if not reply:
             return None
         count, namespace, name, state, first = reply
-        created = _text(state) == "created"
+        created = _text(state) in ("created", "aggregated")
         return Claim(
             claimed=False,
             occurrence_count=int(count),
@@ -133,10 +154,14 @@ class RedisDedupStore:
             raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
         return [_text(member) for member, mine in zip(due, won, strict=True) if mine]
 
-    def take_occurrences(self, fingerprint: str, *, now_ms: int) -> Occurrences | int | None:
-        """Return occurrences to write now, the ms when they will be due, or None."""
+    def take_occurrences(
+        self, member: str, *, now_ms: int
+    ) -> Occurrences | StormAggregation | int | None:
+        """Return what to write now for a queued member, the ms when it is due, or None."""
+        if member.startswith(STORM_MEMBER):
+            return self._take_storm(member.removeprefix(STORM_MEMBER), now_ms=now_ms)
         reply = self._run(
-            "take_occurrences", [self.key(fingerprint)], [now_ms, self._status_interval_ms]
+            "take_occurrences", [self.key(member)], [now_ms, self._status_interval_ms]
         )
         if reply[0] == 0:
             return None
@@ -150,11 +175,81 @@ class RedisDedupStore:
             last_seen_ms=int(last),
         )
 
-    def requeue(self, fingerprint: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
-        """Queue a status write again; after a failed write, mark the occurrences unwritten."""
-        if failed and not self._run("retake_later", [self.key(fingerprint)], [now_ms]):
+    def requeue(self, member: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
+        """Queue a status write again; after a failed write, mark the figures unwritten."""
+        if member.startswith(STORM_MEMBER):
+            key = self._storm_keys(member.removeprefix(STORM_MEMBER))[0]
+        else:
+            key = self.key(member)
+        if failed and not self._run("retake_later", [key], [now_ms]):
             return
-        self._queue(fingerprint, due_ms=due_ms)
+        self._queue(member, due_ms=due_ms)
+
+    def observe_storm(
+        self,
+        scope: StormScope,
+        *,
+        now_ms: int,
+        new: bool,
+        resource: str,
+        token: str,
+        ref: ObjectRef,
+    ) -> StormDecision:
+        """Count a signal in its scope; decide for a new fingerprint."""
+        tag = storm_tag(scope)
+        s = self._storms
+        reply = self._run(
+            "observe_storm",
+            self._storm_keys(tag),
+            [
+                now_ms,
+                int(new),
+                resource,
+                s.rate_threshold,
+                int(s.rate_window * 1000),
+                s.pattern_threshold,
+                int(s.pattern_window * 1000),
+                s.max_affected,
+                int(s.quiet_period * 1000),
+                token,
+                ref.namespace,
+                ref.name,
+            ],
+        )
+        kind = _text(reply[0])
+        if kind == "aggregated":
+            if int(reply[3]):
+                self._queue(STORM_MEMBER + tag, due_ms=now_ms + self._status_interval_ms)
+            return StormDecision(kind, ObjectRef(_text(reply[1]), _text(reply[2])))
+        if kind == "tipped":
+            affected = tuple(_text(r) for r in reply[2:])
+            return StormDecision(kind, ref, _text(reply[1]), affected)
+        return StormDecision("none")
+
+    def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
+        """Mark the storm resource created, or end the storm if it could not be."""
+        key = self._storm_keys(storm_tag(scope))[0]
+        self._run("settle_storm", [key], [token, int(created)])
+
+    def _take_storm(self, tag: str, *, now_ms: int) -> StormAggregation | int | None:
+        keys = self._storm_keys(tag)
+        reply = self._run("take_storm", [keys[0], keys[3]], [now_ms])
+        if reply[0] == 0:
+            return None
+        if reply[0] == 1:
+            return int(reply[1])
+        _, alerts, truncated, updated, namespace, name, *affected = reply
+        return StormAggregation(
+            ref=ObjectRef(_text(namespace), _text(name)),
+            alert_count=int(alerts),
+            truncated=int(truncated),
+            updated_ms=int(updated),
+            affected=tuple(_text(a) for a in affected),
+        )
+
+    def _storm_keys(self, tag: str) -> list[str]:
+        base = f"{self._prefix}storm:{{{tag}}}"
+        return [base, f"{base}:rate", f"{base}:pattern", f"{base}:affected"]
 
     def _queue(self, fingerprint: str, *, due_ms: int) -> None:
         try:

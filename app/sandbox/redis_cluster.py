@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import shutil
 import socket
@@ -17,7 +18,12 @@ import redis.cluster
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from app.sandbox.redis_server import RedisServer, RedisServerError, server_version
+from app.sandbox.redis_server import (
+    RedisServer,
+    RedisServerError,
+    find_redis_server,
+    server_version,
+)
 
 __all__ = ["RedisClusterServer"]
 
@@ -151,6 +157,8 @@ class RedisClusterServer:
     def _start_node(self, index: int, deadline: float) -> RedisServer:
         """Start node `index` on a port whose cluster bus port is free too."""
         assert self._workdir is not None
+        if self._binary is None:  # absolute: each node runs with its own workdir as cwd
+            self._binary = os.path.abspath(find_redis_server())  # keep symlinks: argv[0] matters
         workdir = self._workdir / f"node-{index}"
         config_file = f"nodes-{index}.conf"
         last_error: RedisServerError | None = None

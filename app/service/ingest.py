@@ -13,8 +13,15 @@ from app.domain import Classification, ObjectRef, Outcome, Result, Signal
 from app.service.classify import Classifier
 from app.service.errors import GatewayError
 from app.service.normalize import alert_signals, event_signal
-from app.service.ports import Claim, DedupStore, RemediationRequests
-from app.service.resource import new_name, remediation_request
+from app.service.ports import (
+    Claim,
+    DedupStore,
+    RemediationRequests,
+    StormDecision,
+    StormScope,
+    StormStore,
+)
+from app.service.resource import Storm, affected_resource, new_name, remediation_request
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -33,6 +40,7 @@ class IngestService:
         self,
         *,
         store: DedupStore,
+        storms: StormStore,
         remediation_requests: RemediationRequests,
         classifier: Classifier,
         config: Config,
@@ -40,6 +48,8 @@ class IngestService:
         observe: Observer | None = None,
     ) -> None:
         self._store = store
+        self._storms = storms
+        self._storm_settings = config.storms
         self._rrs = remediation_requests
         self._classifier = classifier
         self._config = config
@@ -100,13 +110,68 @@ class IngestService:
             token=token,
             ref=ObjectRef(classification.namespace, name),
         )
+        storm = self._storms.observe_storm(
+            StormScope(signal.namespace, signal.name),
+            now_ms=_ms(now),
+            new=claim.claimed,
+            resource=affected_resource(signal),
+            token=token,
+            ref=ObjectRef(classification.namespace, name),
+        )
         if not claim.claimed:
             return Result(signal.fingerprint, Outcome.DUPLICATE, claim.ref, claim.occurrence_count)
         try:
+            if storm.kind == "aggregated" and storm.ref:
+                self._store.confirm(
+                    signal.fingerprint,
+                    now_ms=_ms(now),
+                    token=token,
+                    ref=storm.ref,
+                    aggregated=True,
+                )
+                return Result(
+                    signal.fingerprint, Outcome.AGGREGATED, storm.ref, claim.occurrence_count
+                )
+            if storm.kind == "tipped":
+                return self._create_storm(signal, classification, claim, storm, token=token)
             return self._create_or_adopt(signal, classification, claim, name=name, token=token)
         except GatewayError:
             self._store.release(signal.fingerprint, now_ms=_ms(now), token=token)
             raise
+
+    def _create_storm(
+        self,
+        signal: Signal,
+        classification: Classification,
+        claim: Claim,
+        storm: StormDecision,
+        *,
+        token: str,
+    ) -> Result:
+        """Create the storm resource of the scope this signal tipped into a storm."""
+        assert storm.ref is not None
+        now = self._clock()
+        scope = StormScope(signal.namespace, signal.name)
+        body = remediation_request(
+            signal,
+            classification,
+            name=storm.ref.name,
+            received_at=now,
+            first_seen=datetime.fromtimestamp(claim.first_seen_ms / 1000, UTC),
+            occurrence_count=claim.occurrence_count,
+            storm=Storm(
+                storm.storm_type, self._storm_settings.window(storm.storm_type), storm.affected
+            ),
+        )
+        try:
+            ref = self._rrs.create(body)
+        except GatewayError:
+            self._storms.settle_storm(scope, token=token, created=False)
+            raise
+        self._storms.settle_storm(scope, token=token, created=True)
+        self._store.confirm(signal.fingerprint, now_ms=_ms(now), token=token, ref=ref)
+        log.info("storm detected", extra={"stormType": storm.storm_type, "resource": ref.name})
+        return Result(signal.fingerprint, Outcome.CREATED, ref, claim.occurrence_count)
 
     def _create_or_adopt(
         self,

@@ -8,7 +8,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from app.service.errors import GatewayError
-from app.service.ports import OccurrenceQueue, Occurrences, RemediationRequests
+from app.service.ports import (
+    OccurrenceQueue,
+    Occurrences,
+    RemediationRequests,
+    StormAggregation,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -16,7 +21,7 @@ RETRY_MS = 5000
 
 
 class OccurrenceWriter:
-    """Write due occurrence counts; every worker runs one, Redis hands each write to one."""
+    """Write due occurrence counts and storm figures; Redis hands each write to one worker."""
 
     def __init__(
         self,
@@ -33,25 +38,28 @@ class OccurrenceWriter:
         """Write every status that is due now; return how many were written."""
         now_ms = int(self._clock().timestamp() * 1000)
         written = 0
-        for fingerprint in self._queue.due_occurrences(now_ms=now_ms, limit=BATCH):
-            taken = self._queue.take_occurrences(fingerprint, now_ms=now_ms)
+        for member in self._queue.due_occurrences(now_ms=now_ms, limit=BATCH):
+            taken = self._queue.take_occurrences(member, now_ms=now_ms)
             if isinstance(taken, int):
-                self._queue.requeue(fingerprint, now_ms=now_ms, due_ms=taken, failed=False)
-            elif isinstance(taken, Occurrences):
-                written += self._write(fingerprint, taken, now_ms=now_ms)
+                self._queue.requeue(member, now_ms=now_ms, due_ms=taken, failed=False)
+            elif taken is not None:
+                written += self._write(member, taken, now_ms=now_ms)
         return written
 
-    def _write(self, fingerprint: str, occurrences: Occurrences, *, now_ms: int) -> int:
+    def _write(self, member: str, figures: Occurrences | StormAggregation, *, now_ms: int) -> int:
         try:
-            self._rrs.write_occurrences(
-                occurrences.ref,
-                first_seen_ms=occurrences.first_seen_ms,
-                last_seen_ms=occurrences.last_seen_ms,
-                count=occurrences.count,
-            )
+            if isinstance(figures, StormAggregation):
+                self._rrs.write_storm(figures)
+            else:
+                self._rrs.write_occurrences(
+                    figures.ref,
+                    first_seen_ms=figures.first_seen_ms,
+                    last_seen_ms=figures.last_seen_ms,
+                    count=figures.count,
+                )
         except GatewayError as exc:
             log.warning("status write failed, retrying later: %s", exc)
-            self._queue.requeue(fingerprint, now_ms=now_ms, due_ms=now_ms + RETRY_MS, failed=True)
+            self._queue.requeue(member, now_ms=now_ms, due_ms=now_ms + RETRY_MS, failed=True)
             return 0
         return 1
 

@@ -44,11 +44,61 @@ class OccurrenceQueue(Protocol):
     def due_occurrences(self, *, now_ms: int, limit: int) -> list[str]:
         """Pop fingerprints whose status write is due; each goes to exactly one caller."""
 
-    def take_occurrences(self, fingerprint: str, *, now_ms: int) -> Occurrences | int | None:
-        """Return occurrences to write now, the ms when they will be due, or None."""
+    def take_occurrences(
+        self, member: str, *, now_ms: int
+    ) -> Occurrences | StormAggregation | int | None:
+        """Return what to write now for a queued member, the ms when it is due, or None."""
 
     def requeue(self, fingerprint: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
         """Queue a status write again; after a failed write, mark the occurrences unwritten."""
+
+
+@dataclass(frozen=True)
+class StormScope:
+    """Where storms are detected: one signal name in one namespace."""
+
+    namespace: str
+    signal_name: str
+
+
+@dataclass(frozen=True)
+class StormDecision:
+    """What a new fingerprint is to its scope: alone, aggregated, or the one that tips it."""
+
+    kind: str  # none | aggregated | tipped
+    ref: ObjectRef | None = None
+    storm_type: str = ""
+    affected: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StormAggregation:
+    """What status.stormAggregation of a storm resource should say."""
+
+    ref: ObjectRef
+    alert_count: int
+    truncated: int
+    updated_ms: int
+    affected: tuple[str, ...]
+
+
+class StormStore(Protocol):
+    """Storm state per scope (Redis in production); nothing lives in a worker's memory."""
+
+    def observe_storm(
+        self,
+        scope: StormScope,
+        *,
+        now_ms: int,
+        new: bool,
+        resource: str,
+        token: str,
+        ref: ObjectRef,
+    ) -> StormDecision:
+        """Count a signal in its scope; decide for a new fingerprint."""
+
+    def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
+        """Mark the storm resource created, or end the storm if it could not be."""
 
 
 class DedupStore(Protocol):
@@ -65,6 +115,7 @@ class DedupStore(Protocol):
         token: str,
         ref: ObjectRef,
         adopted: ActiveResource | None = None,
+        aggregated: bool = False,
     ) -> int | None:
         """Back the claim by `ref` (adding an adopted resource's history); None if taken over."""
 
@@ -91,6 +142,9 @@ class RemediationRequests(Protocol):
         self, ref: ObjectRef, *, first_seen_ms: int, last_seen_ms: int, count: int
     ) -> None:
         """Write status.deduplication of one RemediationRequest."""
+
+    def write_storm(self, aggregation: StormAggregation) -> None:
+        """Write status.stormAggregation of one storm RemediationRequest."""
 
 
 class NamespaceDirectory(Protocol):

@@ -6,6 +6,7 @@ import base64
 import re
 import secrets
 import string
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +51,15 @@ def labels_for(signal: Signal, classification: Classification) -> dict[str, str]
     return labels
 
 
+@dataclass(frozen=True)
+class Storm:
+    """What a storm resource says about its storm when it is created."""
+
+    storm_type: str
+    window: str
+    affected: tuple[str, ...]
+
+
 def remediation_request(
     signal: Signal,
     classification: Classification,
@@ -58,8 +68,9 @@ def remediation_request(
     received_at: datetime,
     first_seen: datetime,
     occurrence_count: int,
+    storm: Storm | None = None,
 ) -> dict[str, Any]:
-    """Return the full object to create for one signal."""
+    """Return the full object to create for one signal, or for the storm it tipped."""
     payload = base64.b64encode(signal.payload).decode()
     spec: dict[str, Any] = {
         "signalFingerprint": signal.fingerprint,
@@ -87,13 +98,26 @@ def remediation_request(
     }
     if len(payload) <= MAX_PAYLOAD:
         spec["originalPayload"] = payload
+    labels = labels_for(signal, classification)
+    if storm:
+        labels["kubernaut.io/storm"] = "true"
+        spec.update(
+            isStorm=True,
+            stormType=storm.storm_type,
+            stormWindow=storm.window,
+            stormAlertCount=1,
+            affectedResources=[r[:512] for r in storm.affected[:100]],
+        )
     return {
         "apiVersion": API_VERSION,
         "kind": KIND,
-        "metadata": {
-            "name": name,
-            "namespace": classification.namespace,
-            "labels": labels_for(signal, classification),
-        },
+        "metadata": {"name": name, "namespace": classification.namespace, "labels": labels},
         "spec": spec,
     }
+
+
+def affected_resource(signal: Signal) -> str:
+    """Return how a storm lists a signal's resource: namespace:Kind:name."""
+    return (
+        f"{signal.target.namespace or signal.namespace}:{signal.target.kind}:{signal.target.name}"
+    )

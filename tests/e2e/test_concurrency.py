@@ -40,9 +40,10 @@ def test_two_hundred_deliveries_over_twenty_fingerprints_create_twenty_resources
     gateway_url, kube_api, make_namespace
 ):
     namespace = make_namespace()
-    alertname = unique("Spread")
+    # Twenty signal names: twenty storm scopes, none of which reaches a storm threshold.
+    alertnames = [unique("Spread") for _ in range(20)]
     bodies = [
-        webhook(alert(alertname=alertname, namespace=namespace, pod=f"p{i % 20}"))
+        webhook(alert(alertname=alertnames[i % 20], namespace=namespace, pod="p"))
         for i in range(200)
     ]
 

@@ -7,7 +7,13 @@ from typing import Any
 
 from app.domain import ObjectRef
 from app.service.errors import KubernetesUnavailable
-from app.service.ports import ActiveResource, Claim
+from app.service.ports import (
+    ActiveResource,
+    Claim,
+    StormAggregation,
+    StormDecision,
+    StormScope,
+)
 
 
 class FakeStore:
@@ -32,6 +38,7 @@ class FakeStore:
         token: str,
         ref: ObjectRef,
         adopted: ActiveResource | None = None,
+        aggregated: bool = False,
     ) -> int | None:
         record = self.records[fingerprint]
         if record.get("token") != token:
@@ -61,6 +68,25 @@ class FakeStore:
         return None
 
 
+class NoStorms:
+    """A StormStore whose scopes never storm."""
+
+    def observe_storm(
+        self,
+        scope: StormScope,
+        *,
+        now_ms: int,
+        new: bool,
+        resource: str,
+        token: str,
+        ref: ObjectRef,
+    ) -> StormDecision:
+        return StormDecision("none")
+
+    def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
+        return None
+
+
 class FakeKubernetes:
     """Namespaces from a table; creates are recorded, or fail while `failing` is set."""
 
@@ -87,6 +113,9 @@ class FakeKubernetes:
         if self.failing:
             raise KubernetesUnavailable("kubernetes patch_status: gave up: HTTP 500")
         self.statuses.append((ref, count))
+
+    def write_storm(self, aggregation: StormAggregation) -> None:
+        self.statuses.append((aggregation.ref, aggregation.alert_count))
 
     def namespace_labels(self, name: str) -> Mapping[str, str] | None:
         self.lookups.append(name)

@@ -8,7 +8,7 @@ from app.service.classify import Classifier, NamespaceCache
 from app.service.errors import KubernetesUnavailable
 from app.service.ingest import IngestService
 from app.service.ports import ActiveResource
-from tests.support.fakes import FakeKubernetes, FakeStore
+from tests.support.fakes import FakeKubernetes, FakeStore, NoStorms
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -40,6 +40,7 @@ def _service(kube, store=None, config=None, clock=None):
     namespaces = NamespaceCache(kube, ttl=config.namespace_cache_ttl, clock=clock or Clock())
     return IngestService(
         store=store or FakeStore(),
+        storms=NoStorms(),
         remediation_requests=kube,
         classifier=Classifier(namespaces=namespaces, config=config),
         config=config,

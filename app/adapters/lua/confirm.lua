@@ -9,6 +9,7 @@
 -- ARGV[5]  name of the resource
 -- ARGV[6]  occurrences to add (an adopted resource's count, else 0)
 -- ARGV[7]  first seen ms of an adopted resource, else 0
+-- ARGV[8]  state: created, or aggregated (the resource is the scope's storm resource)
 -- Reply:   the occurrence count; 0 when another holder took the fingerprint over meanwhile
 local key = KEYS[1]
 local token = redis.call('HGET', key, 't')
@@ -23,7 +24,7 @@ local count = redis.call('HINCRBY', key, 'c', tonumber(ARGV[6]))
 if tonumber(ARGV[7]) > 0 then
   redis.call('HSET', key, 'f', ARGV[7])
 end
-redis.call('HSET', key, 's', 'created', 'ns', ARGV[4], 'n', ARGV[5])
+redis.call('HSET', key, 's', ARGV[8], 'ns', ARGV[4], 'n', ARGV[5])
 redis.call('HDEL', key, 't')
 redis.call('PEXPIRE', key, ARGV[2])
 return count
