@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -10,10 +12,16 @@ from app.sandbox.redis_server import RedisServer
 from tests.support.processes import free_port, running
 
 
+@dataclass(frozen=True)
+class Gateway:
+    process: subprocess.Popen[bytes]
+    url: str
+
+
 @pytest.fixture(scope="module")
-def gateway_url(
+def gateway(
     redis_server: RedisServer, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+) -> Iterator[Gateway]:
     """Run `kubernaut-gateway serve` (gunicorn, 2 workers) for this module's tests."""
     workdir = tmp_path_factory.mktemp("gateway")
     bind = f"127.0.0.1:{free_port()}"
@@ -27,5 +35,11 @@ def gateway_url(
         "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
     }
     url = f"http://{bind}"
-    with running(["serve"], env=env, url=url, log=workdir / "gateway.log"):
-        yield url
+    with running(["serve"], env=env, url=url, log=workdir / "gateway.log") as process:
+        yield Gateway(process, url)
+
+
+@pytest.fixture(scope="module")
+def gateway_url(gateway: Gateway) -> str:
+    """The address of this module's gateway."""
+    return gateway.url

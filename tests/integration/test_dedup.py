@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 
-from app.service.occurrences import RETRY_MS, OccurrenceWriter
+from app.service.occurrences import RETRY_MS
 from tests.support.payloads import alert, unique, webhook
+from tests.support.writers import flush_later
 
 PROMETHEUS = "/api/v1/signals/prometheus"
 PLURAL = "remediationrequests"
@@ -119,16 +119,11 @@ def test_a_failed_status_write_is_retried_later(client, kube_api, make_namespace
     body = _one_alert(namespace)
     client.post(PROMETHEUS, json=body)
     client.post(PROMETHEUS, json=body)
-    services = client.application.extensions["gateway"]
     kube_api.inject(method="PATCH", path=f"/namespaces/{namespace}/", status=403)
-    assert services.occurrences.flush() == 0
+    assert client.application.extensions["gateway"].occurrences.flush() == 0
     kube_api.clear_faults()
-    later = datetime.now(UTC) + timedelta(seconds=RETRY_MS / 1000 + 1)
-    writer = OccurrenceWriter(
-        queue=services.store, remediation_requests=services.kubernetes, clock=lambda: later
-    )
 
-    assert writer.flush() == 1
+    assert flush_later(client, seconds=RETRY_MS / 1000 + 1) == 1
 
     (rr,) = kube_api.objects(PLURAL, namespace=namespace)
     assert rr["status"]["deduplication"]["occurrenceCount"] == 2

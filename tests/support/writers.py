@@ -1,0 +1,19 @@
+"""Run the status writer of an app as if some time had passed (no sleeping)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask.testing import FlaskClient
+
+from app.service.occurrences import OccurrenceWriter
+
+
+def flush_later(client: FlaskClient, *, seconds: float) -> int:
+    """Flush the app's due status writes with a clock `seconds` ahead; return the count."""
+    services = client.application.extensions["gateway"]
+    later = datetime.now(UTC) + timedelta(seconds=seconds)
+    writer = OccurrenceWriter(
+        queue=services.store, remediation_requests=services.kubernetes, clock=lambda: later
+    )
+    return writer.flush()
