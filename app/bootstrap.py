@@ -5,13 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import redis
 from prometheus_client import CollectorRegistry
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
 from app.adapters.auth import Access, KubernetesAuthenticator
 from app.adapters.kubernetes import KubernetesGateway, api_client
+from app.adapters.redis_client import redis_from_url
 from app.adapters.redis_store import RedisDedupStore
 from app.config import Config
 from app.metrics import GatewayMetrics
@@ -34,22 +32,11 @@ class Services:
     auth: KubernetesAuthenticator | None = None
 
 
-def redis_client(config: Config) -> redis.Redis:
-    """Build a Redis client that fails fast: a dead Redis is a 503, not a hang."""
-    return redis.Redis.from_url(
-        config.redis_url,
-        socket_timeout=config.redis_timeout,
-        socket_connect_timeout=config.redis_timeout,
-        retry=Retry(ExponentialBackoff(cap=0.1, base=0.01), retries=2),
-        health_check_interval=30,
-    )
-
-
 def build(config: Config) -> Services:
     """Wire the real adapters for one worker process."""
     metrics = GatewayMetrics(CollectorRegistry())
     store = RedisDedupStore(
-        redis_client(config),
+        lambda: redis_from_url(config.redis_url, timeout=config.redis_timeout),
         prefix=config.redis_key_prefix,
         ttl=config.dedup_ttl,
         claim_ttl=config.claim_ttl,

@@ -132,7 +132,13 @@ class Config:
 
     def check(self) -> list[str]:
         """Return what is wrong across settings."""
+        from app.adapters.redis_client import RedisUrlError, validate_redis_url
+
         problems = []
+        try:
+            validate_redis_url(self.redis_url)
+        except RedisUrlError as exc:
+            problems.append(f"redis.url (REDIS_URL): {exc}")
         if self.storm_quiet_period < max(self.storm_rate_window, self.storm_pattern_window):
             problems.append("storm.quietSeconds: must be at least the longest storm window")
         for severity, row in self.priorities.items():

@@ -71,6 +71,11 @@ class _Url:
     secrets: list[str] = field(default_factory=list)
 
 
+def validate_redis_url(url: str) -> None:
+    """Raise RedisUrlError, without any secret in it, unless `url` names Redis well."""
+    _split(url)
+
+
 def redis_from_url(url: str, *, timeout: float) -> redis.Redis | redis.cluster.RedisCluster:
     """Build a fail-fast client (short timeouts, two quick retries) for a Redis URL."""
     parts = _split(url)
@@ -103,7 +108,7 @@ def _retry() -> Retry:
 
 def _split(url: str) -> _Url:
     """Split `url` into its parts, raising RedisUrlError for an unknown scheme."""
-    if not isinstance(url, str) or not url:
+    if not url:
         raise RedisUrlError("empty Redis URL")
     match = _SCHEME_RE.match(url)
     if match is None:

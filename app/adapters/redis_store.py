@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import threading
 import time
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 import redis
+from redis.cluster import RedisCluster
 from redis.commands.core import Script
+from redis.exceptions import RedisClusterException
 
 from app.domain import ObjectRef, StormSettings
 from app.service.errors import StoreUnavailable
@@ -37,6 +41,11 @@ SCRIPTS = (
 STORM_MEMBER = "storm:"
 
 
+def short_id(fingerprint: str) -> str:
+    """Return a fingerprint in 43 characters (base64url of its digest): smaller keys."""
+    return base64.urlsafe_b64encode(bytes.fromhex(fingerprint)).rstrip(b"=").decode()
+
+
 def storm_tag(scope: StormScope) -> str:
     """Return the hash tag of a scope's keys: short, fixed-size, one cluster slot per scope."""
     return hashlib.sha256(f"{scope.namespace}:{scope.signal_name}".encode()).hexdigest()[:16]
@@ -50,12 +59,17 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value or "")
 
 
+AnyRedis = redis.Redis | RedisCluster
+# A cluster client raises RedisClusterException (not a RedisError) when no node answers.
+REDIS_ERRORS = (redis.RedisError, RedisClusterException)
+
+
 class RedisDedupStore:
     """Per-fingerprint dedup records under `{prefix}dedup:{<fingerprint>}`."""
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: AnyRedis | Callable[[], AnyRedis],
         *,
         prefix: str,
         ttl: float,
@@ -64,7 +78,9 @@ class RedisDedupStore:
         storms: StormSettings | None = None,
         timer: ScriptTimer | None = None,
     ) -> None:
-        self._client = client
+        self._connect = client if callable(client) else (lambda: client)
+        self._connected: AnyRedis | None = None
+        self._lock = threading.Lock()
         self._prefix = prefix
         self._ttl_ms = int(ttl * 1000)
         self._claim_ttl_ms = int(claim_ttl * 1000)
@@ -72,11 +88,28 @@ class RedisDedupStore:
         self.queue_key = f"{prefix}occurrences"
         self._storms = storms or StormSettings()
         self._timer = timer
-        self._scripts: dict[str, Script] = {n: client.register_script(_load(n)) for n in SCRIPTS}
+        self._sources = {name: _load(name) for name in SCRIPTS}
+        self._scripts: dict[str, Script] = {}
+
+    @property
+    def _client(self) -> AnyRedis:
+        """Connect on first use: a Redis that is down at start-up is a 503, not a crash."""
+        with self._lock:
+            if self._connected is None:
+                try:
+                    client = self._connect()
+                except REDIS_ERRORS as exc:
+                    raise StoreUnavailable(f"redis: {type(exc).__name__}") from exc
+                self._scripts = {n: client.register_script(s) for n, s in self._sources.items()}
+                self._connected = client
+            return self._connected
 
     def key(self, fingerprint: str) -> str:
         """Return the record's key; the hash tag keeps a script's keys in one cluster slot."""
-        return f"{self._prefix}dedup:{{{fingerprint}}}"
+        return self._record_key(short_id(fingerprint))
+
+    def _record_key(self, short: str) -> str:
+        return f"{self._prefix}d:{{{short}}}"
 
     def record_firing(self, fingerprint: str, *, now_ms: int, token: str, ref: ObjectRef) -> Claim:
         """Claim the fingerprint, or count a repeat of an existing record."""
@@ -95,7 +128,7 @@ class RedisDedupStore:
         )
         claimed, count, namespace, name, first, due = reply
         if due:
-            self._queue(fingerprint, due_ms=int(due))
+            self._queue(short_id(fingerprint), due_ms=int(due))
         return Claim(
             claimed=bool(claimed),
             occurrence_count=int(count),
@@ -115,7 +148,7 @@ class RedisDedupStore:
     ) -> int | None:
         """Back the claim by `ref` (adding an adopted resource's history); None if taken over."""
         extra = (adopted.occurrence_count, adopted.first_seen_ms) if adopted else (0, 0)
-        state = "aggregated" if aggregated else "created"
+        state = "a" if aggregated else "c"
         args = [now_ms, self._ttl_ms, token, ref.namespace, ref.name, *extra, state]
         count = int(self._run("confirm", [self.key(fingerprint)], args))
         return count or None
@@ -130,7 +163,7 @@ class RedisDedupStore:
         if not reply:
             return None
         count, namespace, name, state, first = reply
-        created = _text(state) in ("created", "aggregated")
+        created = _text(state) in ("c", "a")
         return Claim(
             claimed=False,
             occurrence_count=int(count),
@@ -150,7 +183,7 @@ class RedisDedupStore:
             for member in due:
                 pipe.zrem(self.queue_key, member)
             won = pipe.execute()
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
         return [_text(member) for member, mine in zip(due, won, strict=True) if mine]
 
@@ -161,7 +194,7 @@ class RedisDedupStore:
         if member.startswith(STORM_MEMBER):
             return self._take_storm(member.removeprefix(STORM_MEMBER), now_ms=now_ms)
         reply = self._run(
-            "take_occurrences", [self.key(member)], [now_ms, self._status_interval_ms]
+            "take_occurrences", [self._record_key(member)], [now_ms, self._status_interval_ms]
         )
         if reply[0] == 0:
             return None
@@ -180,7 +213,7 @@ class RedisDedupStore:
         if member.startswith(STORM_MEMBER):
             key = self._storm_keys(member.removeprefix(STORM_MEMBER))[0]
         else:
-            key = self.key(member)
+            key = self._record_key(member)
         if failed and not self._run("retake_later", [key], [now_ms]):
             return
         self._queue(member, due_ms=due_ms)
@@ -257,21 +290,22 @@ class RedisDedupStore:
             pipe.zadd(self.queue_key, {fingerprint: due_ms})
             pipe.pexpire(self.queue_key, self._ttl_ms)
             pipe.execute()
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless Redis answers."""
         try:
             self._client.ping()
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise StoreUnavailable(f"redis: {type(exc).__name__}") from exc
 
     def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
         started = time.perf_counter()
         try:
-            return self._scripts[name](keys=keys, args=args)
-        except redis.RedisError as exc:
+            client = self._client
+            return self._scripts[name](keys=keys, args=args, client=client)
+        except REDIS_ERRORS as exc:
             raise StoreUnavailable(f"redis script {name}: {type(exc).__name__}") from exc
         finally:
             if self._timer:

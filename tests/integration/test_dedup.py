@@ -56,7 +56,7 @@ def test_a_terminal_resource_lets_a_new_one_be_created_after_expiry(
         PLURAL, namespace, first["remediationRequest"]["name"], {"overallPhase": "Completed"}
     )
     deadline = time.monotonic() + 5
-    while redis_server.client().keys(f"{key_prefix}dedup:*") and time.monotonic() < deadline:
+    while redis_server.client().keys(f"{key_prefix}d:*") and time.monotonic() < deadline:
         time.sleep(0.02)
 
     again = client.post(PROMETHEUS, json=body)

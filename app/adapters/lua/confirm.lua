@@ -9,7 +9,7 @@
 -- ARGV[5]  name of the resource
 -- ARGV[6]  occurrences to add (an adopted resource's count, else 0)
 -- ARGV[7]  first seen ms of an adopted resource, else 0
--- ARGV[8]  state: created, or aggregated (the resource is the scope's storm resource)
+-- ARGV[8]  state: c created, or a aggregated (the resource is the scope's storm resource)
 -- Reply:   the occurrence count; 0 when another holder took the fingerprint over meanwhile
 local key = KEYS[1]
 local token = redis.call('HGET', key, 't')

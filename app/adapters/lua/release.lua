@@ -15,7 +15,7 @@ if count <= 0 then
   redis.call('DEL', key)
   return 1
 end
-redis.call('HSET', key, 's', 'released')
+redis.call('HSET', key, 's', 'r')
 redis.call('HDEL', key, 't')
 redis.call('PEXPIRE', key, ARGV[2])
 return 1

@@ -11,7 +11,7 @@ local rec = redis.call('HMGET', key, 's', 'd', 'w', 'c', 'f', 'l', 'ns', 'n')
 if not rec[1] or not rec[2] then
   return {0}
 end
-if rec[1] ~= 'created' then
+if rec[1] ~= 'c' then
   return {1, now + 1000}
 end
 local due = tonumber(rec[3] or 0) + tonumber(ARGV[2])
