@@ -19,15 +19,38 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.config import Config
 from app.sandbox.kubeapi import KubeApiServer
+from app.sandbox.redis_cluster import RedisClusterServer
 from app.sandbox.redis_server import RedisServer
 from app.sandbox.run import chart_crds
 from tests.support.cluster import RealCluster
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+def standalone_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server for this test process."""
     with RedisServer(workdir=tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServer]:
+    """A real 3-master Redis Cluster for this test process, started when first asked for."""
+    with RedisClusterServer(workdir=tmp_path_factory.mktemp("cluster")) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def redis_server(standalone_redis: RedisServer) -> RedisServer | RedisClusterServer:
+    """The Redis a test's gateway uses; suites override it to run on every topology."""
+    return standalone_redis
+
+
+@pytest.fixture(params=["standalone", "cluster"])
+def any_topology_redis(request: pytest.FixtureRequest) -> RedisServer | RedisClusterServer:
+    """Standalone Redis, then a 3-master Cluster: the same test runs on both."""
+    name = "standalone_redis" if request.param == "standalone" else "redis_cluster"
+    server: RedisServer | RedisClusterServer = request.getfixturevalue(name)
+    return server
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +100,9 @@ def key_prefix() -> str:
 
 
 @pytest.fixture
-def gateway_config(redis_server: RedisServer, kubeconfig: Path, key_prefix: str) -> Config:
+def gateway_config(
+    redis_server: RedisServer | RedisClusterServer, kubeconfig: Path, key_prefix: str
+) -> Config:
     return Config.build(
         {
             "redis_url": redis_server.url,

@@ -20,7 +20,7 @@ class Gateway:
 
 @pytest.fixture(scope="module")
 def gateway(
-    redis_server: RedisServer, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
+    standalone_redis: RedisServer, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Gateway]:
     """Run `kubernaut-gateway serve` (gunicorn, 2 workers) for this module's tests."""
     workdir = tmp_path_factory.mktemp("gateway")
@@ -29,7 +29,7 @@ def gateway(
         "GATEWAY_BIND": bind,
         "GATEWAY_WORKERS": "2",
         "GATEWAY_AUTH_MODE": "none",
-        "REDIS_URL": redis_server.url,
+        "REDIS_URL": standalone_redis.url,
         "KUBECONFIG": str(kubeconfig),
         "GATEWAY_REDIS_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}:",
         "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from app.service.occurrences import RETRY_MS
 from tests.support.payloads import alert, unique, webhook
+from tests.support.redis_keys import keys, wipe
 from tests.support.writers import flush_later
 
 PROMETHEUS = "/api/v1/signals/prometheus"
+
+
+@pytest.fixture
+def redis_server(any_topology_redis):
+    """Run this suite on standalone Redis and on a 3-master Redis Cluster."""
+    return any_topology_redis
+
+
 PLURAL = "remediationrequests"
 
 
 def _one_alert(namespace):
     return webhook(alert(alertname=unique("A"), namespace=namespace, pod="p"))
-
-
-def _wipe(redis_server, key_prefix):
-    client = redis_server.client()
-    keys = client.keys(f"{key_prefix}*")
-    if keys:
-        client.delete(*keys)
 
 
 def test_after_redis_loses_its_records_an_active_resource_is_not_created_twice(
@@ -30,7 +34,7 @@ def test_after_redis_loses_its_records_an_active_resource_is_not_created_twice(
     body = _one_alert(namespace)
     first = client.post(PROMETHEUS, json=body).get_json()["results"][0]
     client.post(PROMETHEUS, json=body)
-    _wipe(redis_server, key_prefix)
+    wipe(redis_server, f"{key_prefix}*")
 
     again = client.post(PROMETHEUS, json=body)
 
@@ -56,7 +60,7 @@ def test_a_terminal_resource_lets_a_new_one_be_created_after_expiry(
         PLURAL, namespace, first["remediationRequest"]["name"], {"overallPhase": "Completed"}
     )
     deadline = time.monotonic() + 5
-    while redis_server.client().keys(f"{key_prefix}d:*") and time.monotonic() < deadline:
+    while keys(redis_server, f"{key_prefix}d:*") and time.monotonic() < deadline:
         time.sleep(0.02)
 
     again = client.post(PROMETHEUS, json=body)
@@ -77,7 +81,7 @@ def test_terminal_phases_are_matched_in_any_case(
     kube_api.patch_status(
         PLURAL, namespace, first["remediationRequest"]["name"], {"overallPhase": "timedout"}
     )
-    _wipe(redis_server, key_prefix)
+    wipe(redis_server, f"{key_prefix}*")
     assert client.post(PROMETHEUS, json=body).status_code == 201
 
 

@@ -16,6 +16,7 @@ from tests.support.payloads import (
     unique,
     webhook,
 )
+from tests.support.redis_keys import keys
 
 PROMETHEUS = "/api/v1/signals/prometheus"
 EVENTS = "/api/v1/signals/kubernetes-event"
@@ -138,7 +139,7 @@ def test_a_signal_for_a_missing_namespace_lands_in_the_fallback_namespace(
 
 
 def _nothing_recorded(redis_server, key_prefix, kube_api, namespace):
-    assert redis_server.client().keys(f"{key_prefix}*") == []
+    assert keys(redis_server, f"{key_prefix}*") == []
     assert kube_api.objects(PLURAL, namespace=namespace) == []
 
 

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.support.payloads import alert, unique, webhook
+from tests.support.redis_keys import keys
 from tests.support.writers import flush_later
 
 PROMETHEUS = "/api/v1/signals/prometheus"
+
+
+@pytest.fixture
+def redis_server(any_topology_redis):
+    """Run this suite on standalone Redis and on a 3-master Redis Cluster."""
+    return any_topology_redis
+
+
 PLURAL = "remediationrequests"
 
 
@@ -106,7 +117,7 @@ def test_a_storm_ends_after_a_quiet_period_and_a_later_storm_gets_a_new_resource
     for i in range(7):
         _fire(client, namespace, alertname, f"a-{i}")
     deadline = time.monotonic() + 5
-    while redis_server.client().keys(f"{key_prefix}storm:*") and time.monotonic() < deadline:
+    while keys(redis_server, f"{key_prefix}storm:*") and time.monotonic() < deadline:
         time.sleep(0.02)
 
     later = [_fire(client, namespace, alertname, f"b-{i}") for i in range(7)]
