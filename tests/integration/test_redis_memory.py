@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.adapters.redis_store import RedisDedupStore
+from app.adapters.redis_store import RedisDedupStore, storm_tag
 from app.domain import ObjectRef, StormSettings, fingerprint
 from app.sandbox.redis_server import RedisServer
 from app.service.ports import StormScope
@@ -59,39 +59,24 @@ def test_a_storm_scope_is_bounded_whatever_the_storm_size(quiet_redis):
     store = _store(quiet_redis)
     client = quiet_redis.client()
     scope = StormScope("prod", "PodDown")
-    settings = StormSettings()
 
-    def scope_bytes() -> int:
+    def storm_of(numbers: range) -> int:
+        for i in numbers:
+            store.observe_storm(
+                scope,
+                now_ms=NOW + i,
+                new=True,
+                resource=f"prod:Pod:p-{i}",
+                token=f"t{i}",
+                ref=ObjectRef("prod", "rr-storm"),
+            )
         return sum(client.memory_usage(key) or 0 for key in client.scan_iter("kgw:storm:*"))
 
-    for i in range(200):
-        store.observe_storm(
-            scope,
-            now_ms=NOW + i,
-            new=True,
-            resource=f"prod:Pod:p-{i}",
-            token=f"t{i}",
-            ref=ObjectRef("prod", "rr-storm"),
-        )
-    after_200 = scope_bytes()
-    for i in range(200, 2000):
-        store.observe_storm(
-            scope,
-            now_ms=NOW + i,
-            new=True,
-            resource=f"prod:Pod:p-{i}",
-            token=f"t{i}",
-            ref=ObjectRef("prod", "rr-storm"),
-        )
-    after_2000 = scope_bytes()
+    after_200 = storm_of(range(200))
+    after_2000 = storm_of(range(200, 2000))
 
     print(f"\nRedis bytes per storm scope: {after_2000}")
     assert after_2000 <= after_200 + 256
-    assert client.llen(store._storm_keys(storm_tag_of(scope))[3]) == settings.max_affected
+    affected = f"kgw:storm:{{{storm_tag(scope)}}}:affected"
+    assert client.llen(affected) == StormSettings().max_affected
     assert all(client.pttl(key) > 0 for key in client.scan_iter("kgw:*"))
-
-
-def storm_tag_of(scope: StormScope) -> str:
-    from app.adapters.redis_store import storm_tag
-
-    return storm_tag(scope)
