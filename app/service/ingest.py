@@ -133,7 +133,9 @@ class IngestService:
                     signal.fingerprint, Outcome.AGGREGATED, storm.ref, claim.occurrence_count
                 )
             if storm.kind == "tipped":
-                return self._create_storm(signal, classification, claim, storm, token=token)
+                return self._create_storm(
+                    signal, classification, claim, storm, name=name, token=token
+                )
             return self._create_or_adopt(signal, classification, claim, name=name, token=token)
         except GatewayError:
             self._store.release(signal.fingerprint, now_ms=_ms(now), token=token)
@@ -146,16 +148,16 @@ class IngestService:
         claim: Claim,
         storm: StormDecision,
         *,
+        name: str,
         token: str,
     ) -> Result:
         """Create the storm resource of the scope this signal tipped into a storm."""
-        assert storm.ref is not None
         now = self._clock()
         scope = StormScope(signal.namespace, signal.name)
         body = remediation_request(
             signal,
             classification,
-            name=storm.ref.name,
+            name=name,
             received_at=now,
             first_seen=datetime.fromtimestamp(claim.first_seen_ms / 1000, UTC),
             occurrence_count=claim.occurrence_count,
