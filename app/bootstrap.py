@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry
 
 from app.adapters.auth import Access, KubernetesAuthenticator
+from app.adapters.breaker import CircuitBreaker
 from app.adapters.kubernetes import KubernetesGateway, api_client
 from app.adapters.redis_client import redis_from_url
 from app.adapters.redis_store import RedisDedupStore
@@ -29,6 +30,7 @@ class Services:
     occurrences: OccurrenceWriter
     store: RedisDedupStore
     kubernetes: KubernetesGateway
+    drain_seconds: float = 0.0
     auth: KubernetesAuthenticator | None = None
 
 
@@ -49,7 +51,11 @@ def build(config: Config) -> Services:
         api,
         timeout=config.kubernetes_timeout,
         retry_budget=config.kubernetes_retry_budget,
+        breaker=CircuitBreaker(
+            config.breaker, clock=time.monotonic, on_change=metrics.observe_breaker
+        ),
         record=metrics.observe_kubernetes,
+        on_retry=metrics.observe_retry,
     )
     namespaces = NamespaceCache(kube, ttl=config.namespace_cache_ttl, clock=time.monotonic)
     ingest = IngestService(
@@ -59,6 +65,7 @@ def build(config: Config) -> Services:
         classifier=Classifier(namespaces=namespaces, config=config),
         config=config,
         observe=metrics.observe_signal,
+        observe_storm=metrics.observe_storm,
     )
     readiness = Readiness(store=store, kubernetes=kube, clock=time.monotonic)
     auth = None
@@ -80,5 +87,6 @@ def build(config: Config) -> Services:
         occurrences=occurrences,
         store=store,
         kubernetes=kube,
+        drain_seconds=config.drain_seconds,
         auth=auth,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from app.adapters.breaker import BreakerSettings
 from app.domain import Severity, StormSettings
 
 ENVIRONMENT_ALIASES: Mapping[str, str] = MappingProxyType(
@@ -49,6 +50,8 @@ class Config:
     workers: int = 2
     threads: int = 4
     graceful_timeout: float = 20.0
+    drain_seconds: float = 5.0
+    max_requests: int = 0
     max_body_bytes: int = 512 * 1024
     retry_after: int = 5
     log_level: str = "INFO"
@@ -64,6 +67,11 @@ class Config:
     fallback_namespace: str = "kubernaut-system"
     kubernetes_timeout: float = 2.0
     kubernetes_retry_budget: float = 5.0
+    breaker_failure_ratio: float = 0.5
+    breaker_min_calls: int = 10
+    breaker_window: float = 30.0
+    breaker_cool_down: float = 10.0
+    breaker_probes: int = 2
     namespace_cache_ttl: float = 30.0
     environments: Mapping[str, str] = field(default_factory=dict)
     priorities: Mapping[str, Mapping[str, str]] = field(
@@ -120,6 +128,17 @@ class Config:
         return config
 
     @property
+    def breaker(self) -> BreakerSettings:
+        """Return the Kubernetes API circuit breaker settings."""
+        return BreakerSettings(
+            failure_ratio=self.breaker_failure_ratio,
+            min_calls=self.breaker_min_calls,
+            window=self.breaker_window,
+            cool_down=self.breaker_cool_down,
+            probes=self.breaker_probes,
+        )
+
+    @property
     def storms(self) -> StormSettings:
         """Return the storm settings."""
         return StormSettings(
@@ -139,6 +158,8 @@ class Config:
             validate_redis_url(self.redis_url)
         except RedisUrlError as exc:
             problems.append(f"redis.url (REDIS_URL): {exc}")
+        if self.drain_seconds >= self.graceful_timeout:
+            problems.append("server.drainSeconds: must be shorter than gracefulTimeoutSeconds")
         if self.storm_quiet_period < max(self.storm_rate_window, self.storm_pattern_window):
             problems.append("storm.quietSeconds: must be at least the longest storm window")
         for severity, row in self.priorities.items():
@@ -191,6 +212,25 @@ def _positive(kind: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return value
 
     return parse
+
+
+def _non_negative(kind: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def parse(raw: Any) -> Any:
+        if isinstance(raw, bool):
+            raise TypeError(f"expected a number, got {raw!r}")
+        value = kind(raw)
+        if value < 0:
+            raise ValueError(f"must not be negative, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _ratio(raw: Any) -> float:
+    value = float(_positive(float)(raw))
+    if value > 1:
+        raise ValueError(f"must be at most 1, got {raw!r}")
+    return value
 
 
 def _choice(*choices: str, fold: Callable[[str], str] = str.lower) -> Callable[[Any], str]:
@@ -269,6 +309,20 @@ SETTINGS: tuple[Setting, ...] = (
         "GATEWAY_GRACEFUL_TIMEOUT",
         _positive(float),
         "how long in-flight requests may finish after SIGTERM",
+    ),
+    Setting(
+        "drain_seconds",
+        "server.drainSeconds",
+        "GATEWAY_DRAIN_SECONDS",
+        _non_negative(float),
+        "after SIGTERM, how long /readyz answers 503 while requests are still served",
+    ),
+    Setting(
+        "max_requests",
+        "server.maxRequests",
+        "GATEWAY_MAX_REQUESTS",
+        _non_negative(int),
+        "recycle a worker after this many requests (0: never)",
     ),
     Setting(
         "max_body_bytes",
@@ -356,6 +410,41 @@ SETTINGS: tuple[Setting, ...] = (
         "GATEWAY_KUBERNETES_RETRY_BUDGET",
         _positive(float),
         "total time spent retrying one Kubernetes write",
+    ),
+    Setting(
+        "breaker_failure_ratio",
+        "kubernetes.breaker.failureRatio",
+        "GATEWAY_BREAKER_FAILURE_RATIO",
+        _ratio,
+        "the circuit opens at this ratio of failed calls",
+    ),
+    Setting(
+        "breaker_min_calls",
+        "kubernetes.breaker.minCalls",
+        "GATEWAY_BREAKER_MIN_CALLS",
+        _positive(int),
+        "calls in the window before the ratio counts",
+    ),
+    Setting(
+        "breaker_window",
+        "kubernetes.breaker.windowSeconds",
+        "GATEWAY_BREAKER_WINDOW",
+        _positive(float),
+        "window of counted calls",
+    ),
+    Setting(
+        "breaker_cool_down",
+        "kubernetes.breaker.coolDownSeconds",
+        "GATEWAY_BREAKER_COOL_DOWN",
+        _positive(float),
+        "how long the circuit stays open before probing",
+    ),
+    Setting(
+        "breaker_probes",
+        "kubernetes.breaker.probes",
+        "GATEWAY_BREAKER_PROBES",
+        _positive(int),
+        "successful probes that close the circuit",
     ),
     Setting(
         "namespace_cache_ttl",

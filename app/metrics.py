@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_flask_exporter import PrometheusMetrics
 
 from app.domain import Outcome, Signal, SignalType
@@ -44,11 +44,53 @@ class GatewayMetrics:
             registry=registry,
         )
 
+        self.kubernetes_retries = Counter(
+            "gateway_kubernetes_retries_total",
+            "Kubernetes API calls retried, by operation",
+            ["operation"],
+            registry=registry,
+        )
+        self.storms_detected = Counter(
+            "gateway_storms_detected_total",
+            "Storms detected (storm resources created), by type",
+            ["type"],
+            registry=registry,
+        )
+        self.auth_decisions = Counter(
+            "gateway_auth_decisions_total",
+            "Authentication and authorization decisions, by result",
+            ["result"],
+            registry=registry,
+        )
+        # max over live workers: open while any worker's breaker is open.
+        self.circuit_breaker_open = Gauge(
+            "gateway_circuit_breaker_open",
+            "1 while the Kubernetes API circuit breaker is open or half-open",
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+
     def observe_signal(self, signal: Signal, outcome: Outcome) -> None:
         """Count one signal's outcome."""
         self.signals_received.labels(SOURCES[signal.signal_type], outcome.value).inc()
         if outcome is Outcome.CREATED:
             self.remediation_requests_created.inc()
+
+    def observe_storm(self, storm_type: str) -> None:
+        """Count one detected storm."""
+        self.storms_detected.labels(storm_type).inc()
+
+    def observe_auth(self, result: str) -> None:
+        """Count one auth decision: allowed, unauthenticated, forbidden or error."""
+        self.auth_decisions.labels(result).inc()
+
+    def observe_retry(self, operation: str) -> None:
+        """Count one retried Kubernetes API call."""
+        self.kubernetes_retries.labels(operation).inc()
+
+    def observe_breaker(self, state: str) -> None:
+        """Show the breaker state."""
+        self.circuit_breaker_open.set(0 if state == "closed" else 1)
 
     def observe_rejected(self, source: str) -> None:
         """Count one request rejected as invalid."""

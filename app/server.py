@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 import threading
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from gunicorn.workers.base import Worker
+from gunicorn.workers.gthread import ThreadWorker
 
 from app import create_app
 from app.bootstrap import Services
 from app.config import Config
-
-
-def configure_logging(level: str) -> None:
-    """Log to stderr at the configured level."""
-    logging.basicConfig(
-        level=level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        force=True,
-    )
+from app.logs import JsonGunicornLogger, configure_logging
 
 
 def _child_exit(server: Arbiter, worker: Worker) -> None:
@@ -31,6 +21,25 @@ def _child_exit(server: Arbiter, worker: Worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+class DrainingWorker(ThreadWorker):  # type: ignore[misc]
+    """A gthread worker that reports not-ready first, then stops taking requests.
+
+    On SIGTERM /readyz answers 503 at once while requests are still served for the drain
+    period, so load balancers stop sending before the listener closes; then gunicorn's
+    graceful shutdown finishes the in-flight requests.
+    """
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        app = getattr(self, "wsgi", None)
+        services: Services | None = app.extensions.get("gateway") if app else None
+        if services is None:
+            super().handle_exit(sig, frame)
+            return
+        services.readiness.shutting_down = True
+        drain = services.drain_seconds
+        threading.Timer(drain, super().handle_exit, args=(sig, frame)).start()
 
 
 class GatewayServer(BaseApplication):  # type: ignore[misc]
@@ -45,13 +54,17 @@ class GatewayServer(BaseApplication):  # type: ignore[misc]
         return {
             "bind": [self.config.bind],
             "workers": self.config.workers,
-            "worker_class": "gthread",
+            "worker_class": DrainingWorker,
             "threads": self.config.threads,
             "timeout": 30,
             "graceful_timeout": int(self.config.graceful_timeout),
             "keepalive": 5,
+            "max_requests": self.config.max_requests,
+            "max_requests_jitter": self.config.max_requests // 10,
             "child_exit": _child_exit,
             "loglevel": self.config.log_level.lower(),
+            "logger_class": JsonGunicornLogger,
+            "accesslog": "-",
             "proc_name": "kubernaut-gateway",
             # One shared control socket path would collide between instances; nothing uses it.
             "control_socket_disable": True,

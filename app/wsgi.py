@@ -47,7 +47,9 @@ def serve() -> int:
     """Run the production server until it is told to stop."""
     config = config_from_environ()
     prepare_metrics_dir()
+    from app.logs import configure_logging
     from app.server import GatewayServer
 
+    configure_logging(config.log_level)
     GatewayServer(config).run()
     return 0

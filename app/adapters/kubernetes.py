@@ -14,6 +14,7 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
+from app.adapters.breaker import CircuitBreaker
 from app.domain import ObjectRef
 from app.service.errors import KubernetesUnavailable
 from app.service.ports import ActiveResource, StormAggregation
@@ -29,6 +30,10 @@ MAX_RETRY_AFTER = 10.0
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CallRecorder = Callable[[str, str], None]
+
+
+class _CircuitOpen(Exception):
+    """The breaker is open: the call was not made."""
 
 
 class _Transient(Exception):
@@ -112,7 +117,9 @@ class KubernetesGateway:
         *,
         timeout: float,
         retry_budget: float,
+        breaker: CircuitBreaker,
         record: CallRecorder | None = None,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self._custom = k8s.CustomObjectsApi(api)
         self._core = k8s.CoreV1Api(api)
@@ -120,6 +127,8 @@ class KubernetesGateway:
         self._timeout = timeout
         self._budget = retry_budget
         self._record = record or (lambda operation, code: None)
+        self._on_retry = on_retry or (lambda operation: None)
+        self.breaker = breaker
 
     def create(self, body: Mapping[str, Any]) -> ObjectRef:
         """Create one RemediationRequest; an AlreadyExists after a retry is our own write."""
@@ -245,23 +254,39 @@ class KubernetesGateway:
         """Raise KubernetesUnavailable unless the API answers /version."""
         try:
             self._call("version", lambda: self._version.get_code(_request_timeout=self._timeout))
-        except (ApiException, _Transient) as exc:
+        except (ApiException, _Transient, _CircuitOpen) as exc:
             raise KubernetesUnavailable(f"kubernetes: {exc}") from exc
 
     def _call(self, operation: str, call: Callable[[], T]) -> T:
-        """Make one API call; record its result; turn transient failures into _Transient."""
+        """Make one API call through the breaker; turn transient failures into _Transient."""
+        if not self.breaker.allow():
+            self._record(operation, "circuit_open")
+            raise _CircuitOpen("circuit breaker open")
         try:
             result = call()
         except ApiException as exc:
             self._record(operation, str(exc.status))
-            if exc.status in TRANSIENT_CODES:
+            transient = exc.status in TRANSIENT_CODES
+            self.breaker.record(success=not transient)
+            if transient:
                 raise _Transient(f"HTTP {exc.status}", _retry_after(exc)) from exc
             raise
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             self._record(operation, "error")
+            self.breaker.record(success=False)
             raise _Transient(type(exc).__name__) from exc
         self._record(operation, "ok")
+        self.breaker.record(success=True)
         return result
+
+    def _retried(self, operation: str, details: Any) -> None:
+        self._on_retry(operation)
+        log.info(
+            "retrying kubernetes %s after %s (attempt %d)",
+            operation,
+            details.get("exception"),
+            details["tries"],
+        )
 
     def _retrying(self, operation: str, attempt: Callable[[], T]) -> T:
         retrying = backoff.on_exception(
@@ -269,17 +294,14 @@ class KubernetesGateway:
             _Transient,
             max_time=self._budget,
             jitter=None,
-            on_backoff=lambda details: log.info(
-                "retrying kubernetes %s after %s (attempt %d)",
-                operation,
-                details.get("exception"),
-                details["tries"],
-            ),
+            on_backoff=lambda details: self._retried(operation, details),
         )(attempt)
         try:
             return retrying()
         except _Transient as exc:
             raise KubernetesUnavailable(f"kubernetes {operation}: gave up: {exc}") from exc
+        except _CircuitOpen as exc:
+            raise KubernetesUnavailable(f"kubernetes {operation}: {exc}") from exc
         except ApiException as exc:
             raise KubernetesUnavailable(
                 f"kubernetes {operation}: rejected: HTTP {exc.status} {exc.reason}"

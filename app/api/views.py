@@ -22,7 +22,7 @@ from app.api.openapi import OPENAPI
 from app.api.schemas import AlertmanagerWebhookSchema, KubernetesEventSchema
 from app.bootstrap import Services
 from app.domain import Outcome, Result
-from app.service.errors import Unauthenticated
+from app.service.errors import Forbidden, Unauthenticated, Unavailable
 
 bp = Blueprint("api", __name__)
 _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
@@ -45,10 +45,22 @@ def authenticate() -> None:
     auth = services().auth
     if auth is None or request.endpoint not in _SIGNAL_ENDPOINTS:
         return
+    metrics = services().metrics
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("a bearer token is required")
-    auth.authorize(token.strip())
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("a bearer token is required")
+        auth.authorize(token.strip())
+    except Forbidden:
+        metrics.observe_auth("forbidden")
+        raise
+    except Unauthenticated:
+        metrics.observe_auth("unauthenticated")
+        raise
+    except Unavailable:
+        metrics.observe_auth("error")
+        raise
+    metrics.observe_auth("allowed")
 
 
 @bp.post("/api/v1/signals/prometheus")

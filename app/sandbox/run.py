@@ -92,6 +92,7 @@ def run_sandbox(*, bind: str, workers: int) -> int:
         "GATEWAY_AUTH_MODE": "none",
         "GATEWAY_BIND": bind,
         "GATEWAY_WORKERS": str(workers),
+        "GATEWAY_DRAIN_SECONDS": "0",
         "PROMETHEUS_MULTIPROC_DIR": str(state / "metrics"),
     }
     gateway = subprocess.Popen([sys.executable, "-m", "app", "serve"], env=environ)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -46,6 +47,7 @@ class IngestService:
         config: Config,
         clock: Clock = utc_now,
         observe: Observer | None = None,
+        observe_storm: Callable[[str], None] | None = None,
     ) -> None:
         self._store = store
         self._storms = storms
@@ -55,6 +57,7 @@ class IngestService:
         self._config = config
         self._clock = clock
         self._observe = observe or (lambda signal, outcome: None)
+        self._observe_storm = observe_storm or (lambda storm_type: None)
 
     def alertmanager(self, webhook: Mapping[str, Any], raw_alerts: list[Any]) -> list[Result]:
         """Record every alert of a loaded Alertmanager webhook."""
@@ -81,8 +84,24 @@ class IngestService:
         """Record every signal in order; raise Unavailable if one cannot be recorded."""
         results = []
         for signal in signals:
+            started = time.perf_counter()
             result = self._ingest_one(signal)
             self._observe(signal, result.outcome)
+            log.info(
+                "signal %s",
+                result.outcome.value,
+                extra={
+                    "fingerprint": result.fingerprint,
+                    "outcome": result.outcome.value,
+                    "signalType": signal.signal_type.value,
+                    "signalName": signal.name,
+                    "resource": result.remediation_request.name
+                    if result.remediation_request
+                    else None,
+                    "occurrenceCount": result.occurrence_count,
+                    "durationMs": round((time.perf_counter() - started) * 1000, 3),
+                },
+            )
             results.append(result)
         return results
 
@@ -171,6 +190,7 @@ class IngestService:
             self._storms.settle_storm(scope, token=token, created=False)
             raise
         self._storms.settle_storm(scope, token=token, created=True)
+        self._observe_storm(storm.storm_type)
         self._store.confirm(signal.fingerprint, now_ms=_ms(now), token=token, ref=ref)
         log.info("storm detected", extra={"stormType": storm.storm_type, "resource": ref.name})
         return Result(signal.fingerprint, Outcome.CREATED, ref, claim.occurrence_count)

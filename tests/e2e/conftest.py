@@ -28,6 +28,7 @@ def gateway(
     env = {
         "GATEWAY_BIND": bind,
         "GATEWAY_WORKERS": "2",
+        "GATEWAY_DRAIN_SECONDS": "0",
         "GATEWAY_AUTH_MODE": "none",
         "REDIS_URL": standalone_redis.url,
         "KUBECONFIG": str(kubeconfig),

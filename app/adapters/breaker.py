@@ -1,0 +1,100 @@
+"""A circuit breaker: stop calling a failing dependency for a while, then probe it."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+
+
+@dataclass(frozen=True)
+class BreakerSettings:
+    """When to open (failure ratio over at least `min_calls` in `window` s) and for how long."""
+
+    failure_ratio: float = 0.5
+    min_calls: int = 10
+    window: float = 30.0
+    cool_down: float = 10.0
+    probes: int = 2
+
+
+class CircuitBreaker:
+    """Closed: calls flow and are counted. Open: calls fail fast. Half-open: a few probes."""
+
+    def __init__(
+        self,
+        settings: BreakerSettings,
+        *,
+        clock: Callable[[], float],
+        on_change: Callable[[str], None] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._on_change = on_change or (lambda state: None)
+        self._calls: deque[tuple[float, bool]] = deque()
+        self._state = CLOSED
+        self._opened_at = 0.0
+        self._probes_out = 0
+        self._probes_ok = 0
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> str:
+        """Return closed, open or half-open (an open breaker past its cool-down is half-open)."""
+        with self._lock:
+            self._cool_down_passed()
+            return self._state
+
+    def allow(self) -> bool:
+        """Tell whether a call may be made now; a half-open breaker lets a few probes through."""
+        with self._lock:
+            self._cool_down_passed()
+            if self._state == CLOSED:
+                return True
+            if self._state == HALF_OPEN and self._probes_out < self._settings.probes:
+                self._probes_out += 1
+                return True
+            return False
+
+    def record(self, *, success: bool) -> None:
+        """Count the outcome of an allowed call."""
+        with self._lock:
+            if self._state == HALF_OPEN:
+                self._probes_out = max(0, self._probes_out - 1)
+                if not success:
+                    self._set(OPEN)
+                    return
+                self._probes_ok += 1
+                if self._probes_ok >= self._settings.probes:
+                    self._calls.clear()
+                    self._set(CLOSED)
+                return
+            if self._state == OPEN:
+                return
+            now = self._clock()
+            self._calls.append((now, success))
+            while self._calls and self._calls[0][0] < now - self._settings.window:
+                self._calls.popleft()
+            failures = sum(1 for _, ok in self._calls if not ok)
+            total = len(self._calls)
+            if (
+                total >= self._settings.min_calls
+                and failures / total >= self._settings.failure_ratio
+            ):
+                self._set(OPEN)
+
+    def _cool_down_passed(self) -> None:
+        if self._state == OPEN and self._clock() - self._opened_at >= self._settings.cool_down:
+            self._set(HALF_OPEN)
+
+    def _set(self, state: str) -> None:
+        if state == OPEN:
+            self._opened_at = self._clock()
+        if state == HALF_OPEN:
+            self._probes_out = 0
+            self._probes_ok = 0
+        self._state = state
+        self._on_change(state)
