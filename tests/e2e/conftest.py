@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,28 +17,46 @@ from tests.support.processes import free_port, running
 class Gateway:
     process: subprocess.Popen[bytes]
     url: str
+    log: Path
+
+
+GatewayFactory = Callable[..., AbstractContextManager[Gateway]]
 
 
 @pytest.fixture(scope="module")
-def gateway(
+def start_gateway(
     standalone_redis: RedisServer, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Gateway]:
-    """Run `kubernaut-gateway serve` (gunicorn, 2 workers) for this module's tests."""
-    workdir = tmp_path_factory.mktemp("gateway")
-    bind = f"127.0.0.1:{free_port()}"
-    env = {
-        "GATEWAY_BIND": bind,
-        "GATEWAY_WORKERS": "2",
-        "GATEWAY_DRAIN_SECONDS": "0",
-        "GATEWAY_AUTH_MODE": "none",
-        "REDIS_URL": standalone_redis.url,
-        "KUBECONFIG": str(kubeconfig),
-        "GATEWAY_REDIS_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}:",
-        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
-    }
-    url = f"http://{bind}"
-    with running(["serve"], env=env, url=url, log=workdir / "gateway.log") as process:
-        yield Gateway(process, url)
+) -> GatewayFactory:
+    """Start `kubernaut-gateway serve` (gunicorn, 2 workers) with extra environment."""
+
+    @contextmanager
+    def start(**overrides: str) -> Iterator[Gateway]:
+        workdir = tmp_path_factory.mktemp("gateway")
+        bind = f"127.0.0.1:{free_port()}"
+        env: Mapping[str, str] = {
+            "GATEWAY_BIND": bind,
+            "GATEWAY_WORKERS": "2",
+            "GATEWAY_DRAIN_SECONDS": "0",
+            "GATEWAY_AUTH_MODE": "none",
+            "REDIS_URL": standalone_redis.url,
+            "KUBECONFIG": str(kubeconfig),
+            "GATEWAY_REDIS_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}:",
+            "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
+            **overrides,
+        }
+        url = f"http://{bind}"
+        log = workdir / "gateway.log"
+        with running(["serve"], env=env, url=url, log=log) as process:
+            yield Gateway(process, url, log)
+
+    return start
+
+
+@pytest.fixture(scope="module")
+def gateway(start_gateway: GatewayFactory) -> Iterator[Gateway]:
+    """This module's gateway, with default settings."""
+    with start_gateway() as started:
+        yield started
 
 
 @pytest.fixture(scope="module")

@@ -63,7 +63,12 @@ def test_a_webhook_through_gunicorn_creates_then_deduplicates(gateway_url, make_
 def test_an_invalid_configuration_stops_start_up_naming_every_problem():
     result = subprocess.run(
         [sys.executable, "-m", "app", "serve"],
-        env={"GATEWAY_WORKERS": "none", "GATEWAY_AUTH_MODE": "maybe", "PATH": "/usr/bin"},
+        env={
+            "GATEWAY_WORKERS": "none",
+            "GATEWAY_AUTH_MODE": "maybe",
+            "GATEWAY_DEDUP_TTL": "-5",
+            "PATH": "/usr/bin",
+        },
         capture_output=True,
         text=True,
         timeout=30,
@@ -72,3 +77,5 @@ def test_an_invalid_configuration_stops_start_up_naming_every_problem():
     assert result.returncode == 2
     assert "GATEWAY_WORKERS" in result.stderr
     assert "GATEWAY_AUTH_MODE" in result.stderr
+    assert "GATEWAY_DEDUP_TTL" in result.stderr
+    assert result.stderr.count("kubernaut-gateway: invalid configuration") == 1
