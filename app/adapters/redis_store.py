@@ -37,6 +37,7 @@ SCRIPTS = (
     "observe_storm",
     "settle_storm",
     "take_storm",
+    "take_token",
 )
 STORM_MEMBER = "storm:"
 
@@ -292,6 +293,12 @@ class RedisDedupStore:
             pipe.execute()
         except REDIS_ERRORS as exc:
             raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
+
+    def take_token(self, caller: str, *, now_ms: int, rate: float, burst: int) -> float:
+        """Take a request token for `caller`; return 0, or the seconds until one is free."""
+        tag = hashlib.sha256(caller.encode()).hexdigest()[:16]
+        wait_ms = self._run("take_token", [f"{self._prefix}rl:{{{tag}}}"], [now_ms, rate, burst])
+        return int(wait_ms) / 1000
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless Redis answers."""

@@ -58,6 +58,12 @@ class PayloadTooLarge(ApiProblem):
     title = "Payload Too Large"
 
 
+class RateLimited(ApiProblem):
+    status = 429
+    slug = "rate-limited"
+    title = "Too Many Requests"
+
+
 class ServiceUnavailable(ApiProblem):
     status = 503
     slug = "unavailable"

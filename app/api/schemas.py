@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 MAX_NAME = 253
+MAX_ALERTS = 1000
+MAX_ENTRIES = 256
+# Clocks disagree a little; a timestamp further ahead than this is a broken sender.
+MAX_CLOCK_SKEW = timedelta(hours=1)
+
+
+class Timestamp(fields.AwareDateTime):
+    """An RFC 3339 timestamp with a time zone, not far in the future."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment: datetime = super()._deserialize(value, attr, data, **kwargs)
+        if moment - datetime.now(UTC) > MAX_CLOCK_SKEW:
+            raise ValidationError("Timestamp is more than an hour in the future.")
+        return moment
 
 
 class _Lenient(Schema):
@@ -17,15 +32,20 @@ class _Lenient(Schema):
 
 
 def _labels(**kwargs: Any) -> fields.Dict:
-    return fields.Dict(keys=fields.String(), values=fields.String(), **kwargs)
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        validate=validate.Length(max=MAX_ENTRIES),
+        **kwargs,
+    )
 
 
 class AlertSchema(_Lenient):
     status = fields.String(required=True, validate=validate.OneOf(["firing", "resolved"]))
     labels = _labels(required=True)
     annotations = _labels(load_default=dict)
-    startsAt = fields.AwareDateTime(load_default=None)
-    endsAt = fields.AwareDateTime(load_default=None)
+    startsAt = Timestamp(load_default=None)
+    endsAt = Timestamp(load_default=None)
     generatorURL = fields.String(load_default="")
     fingerprint = fields.String(load_default="")
 
@@ -50,7 +70,9 @@ class AlertmanagerWebhookSchema(_Lenient):
     commonLabels = _labels(load_default=dict)
     commonAnnotations = _labels(load_default=dict)
     externalURL = fields.String(load_default="")
-    alerts = fields.List(fields.Nested(AlertSchema), required=True, validate=validate.Length(min=1))
+    alerts = fields.List(
+        fields.Nested(AlertSchema), required=True, validate=validate.Length(min=1, max=MAX_ALERTS)
+    )
 
 
 class ObjectReferenceSchema(_Lenient):
@@ -70,7 +92,7 @@ class EventSourceSchema(_Lenient):
 
 class EventSeriesSchema(_Lenient):
     count = fields.Integer(load_default=None, strict=True)
-    lastObservedTime = fields.AwareDateTime(load_default=None)
+    lastObservedTime = Timestamp(load_default=None)
 
 
 class EventMetadataSchema(_Lenient):
@@ -91,9 +113,9 @@ class KubernetesEventSchema(_Lenient):
     message = fields.String(load_default="")
     note = fields.String(load_default="")
     count = fields.Integer(load_default=None, strict=True)
-    firstTimestamp = fields.AwareDateTime(load_default=None)
-    lastTimestamp = fields.AwareDateTime(load_default=None)
-    eventTime = fields.AwareDateTime(load_default=None)
+    firstTimestamp = Timestamp(load_default=None)
+    lastTimestamp = Timestamp(load_default=None)
+    eventTime = Timestamp(load_default=None)
     series = fields.Nested(EventSeriesSchema, load_default=None)
     source = fields.Nested(EventSourceSchema, load_default=None)
     reportingComponent = fields.String(load_default="")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +16,7 @@ from app.api.errors import (
     ApiProblem,
     MalformedJson,
     PayloadTooLarge,
+    RateLimited,
     UnsupportedMediaType,
     ValidationProblem,
     problem,
@@ -25,6 +28,7 @@ from app.domain import Outcome, Result
 from app.service.errors import Forbidden, Unauthenticated, Unavailable
 
 bp = Blueprint("api", __name__)
+MAX_DEPTH = 32
 _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
 _WEBHOOK = AlertmanagerWebhookSchema()
 _EVENT = KubernetesEventSchema()
@@ -40,17 +44,39 @@ _SIGNAL_ENDPOINTS = frozenset({"api.prometheus_webhook", "api.kubernetes_event"}
 
 
 @bp.before_request
-def authenticate() -> None:
-    """Check the bearer token of signal requests, before anything else is read."""
-    auth = services().auth
-    if auth is None or request.endpoint not in _SIGNAL_ENDPOINTS:
+def admit() -> None:
+    """Authenticate, then rate-limit signal requests, before anything else is read."""
+    if request.endpoint not in _SIGNAL_ENDPOINTS:
         return
+    caller = _authenticate()
+    config = current_app.config["GATEWAY"]
+    if not config.rate_limit:
+        return
+    wait = services().store.take_token(
+        caller,
+        now_ms=int(time.time() * 1000),
+        rate=config.rate_limit,
+        burst=config.rate_limit_burst,
+    )
+    if wait:
+        services().metrics.rate_limited.inc()
+        raise RateLimited(
+            f"Over {config.rate_limit:g} requests per second; retry later.",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+
+
+def _authenticate() -> str:
+    """Return who is calling: the authenticated user, or the client address without auth."""
+    auth = services().auth
+    if auth is None:
+        return f"addr:{request.remote_addr}"
     metrics = services().metrics
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     try:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("a bearer token is required")
-        auth.authorize(token.strip())
+        user = auth.authorize(token.strip())
     except Forbidden:
         metrics.observe_auth("forbidden")
         raise
@@ -61,6 +87,7 @@ def authenticate() -> None:
         metrics.observe_auth("error")
         raise
     metrics.observe_auth("allowed")
+    return f"user:{user}"
 
 
 @bp.post("/api/v1/signals/prometheus")
@@ -136,9 +163,30 @@ def _read_json() -> Any:
         )
     data = request.get_data(cache=False)
     try:
-        return json.loads(data)
+        body = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise MalformedJson(f"The body is not valid JSON: {_json_error(exc)}") from exc
+    if not _shallow(body):
+        raise ValidationProblem(
+            f"The body nests deeper than {MAX_DEPTH} levels.",
+            errors={"_schema": [f"nesting deeper than {MAX_DEPTH}"]},
+        )
+    return body
+
+
+def _shallow(value: Any) -> bool:
+    """Tell whether JSON nests at most MAX_DEPTH deep (checked without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(MAX_DEPTH + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return True
+    return False
 
 
 def _json_error(exc: Exception) -> str:

@@ -11,6 +11,7 @@ from app.service.ports import NamespaceDirectory
 
 ENVIRONMENT_LABELS = ("environment", "kubernaut.io/environment")
 UNKNOWN = "unknown"
+MAX_CACHED = 10_000
 
 
 class NamespaceCache:
@@ -34,6 +35,11 @@ class NamespaceCache:
             return cached[1]
         labels = self._directory.namespace_labels(name)
         with self._lock:
+            # Namespace names come from senders: never let them grow the cache without bound.
+            if len(self._entries) >= MAX_CACHED:
+                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+                if len(self._entries) >= MAX_CACHED:
+                    self._entries.clear()
             self._entries[name] = (now + self._ttl, labels)
         return labels
 

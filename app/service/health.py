@@ -18,11 +18,13 @@ class Readiness:
         store: DedupStore,
         kubernetes: NamespaceDirectory,
         clock: Callable[[], float],
+        circuit: Callable[[], str] = lambda: "closed",
         kubernetes_ttl: float = 5.0,
     ) -> None:
         self._store = store
         self._kubernetes = kubernetes
         self._clock = clock
+        self._circuit = circuit
         self._ttl = kubernetes_ttl
         self._kube_checked: tuple[float, str | None] = (float("-inf"), None)
         self._lock = threading.Lock()
@@ -37,6 +39,9 @@ class Readiness:
             self._store.ping()
         except Unavailable as exc:
             problems.append(f"redis unavailable: {exc}")
+        circuit = self._circuit()
+        if circuit != "closed":
+            problems.append(f"kubernetes API circuit breaker {circuit}")
         kube = self._kubernetes_problem()
         if kube:
             problems.append(kube)

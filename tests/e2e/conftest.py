@@ -37,6 +37,7 @@ def start_gateway(
             "GATEWAY_BIND": bind,
             "GATEWAY_WORKERS": "2",
             "GATEWAY_DRAIN_SECONDS": "0",
+            "GATEWAY_RATE_LIMIT": "0",
             "GATEWAY_AUTH_MODE": "none",
             "REDIS_URL": standalone_redis.url,
             "KUBECONFIG": str(kubeconfig),

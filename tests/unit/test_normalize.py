@@ -77,7 +77,7 @@ def test_namespace_falls_back_to_exported_namespace_then_cluster_scope():
 def test_start_time_annotations_and_alertmanager_fingerprint_never_change_identity():
     first = alert(alertname="A", namespace="n", pod="p")
     second = alert(alertname="A", namespace="n", pod="p")
-    second["startsAt"] = "2026-11-25T00:00:00Z"
+    second["startsAt"] = "2026-11-20T00:00:00Z"
     second["annotations"] = {"summary": "different"}
     second["fingerprint"] = "ffff"
     one, two = _signals(first, second)
