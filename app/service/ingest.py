@@ -158,6 +158,9 @@ class IngestService:
             return self._create_or_adopt(signal, classification, claim, name=name, token=token)
         except GatewayError:
             self._store.release(signal.fingerprint, now_ms=_ms(now), token=token)
+            self._storms.forget_signal(
+                StormScope(signal.namespace, signal.name), now_ms=_ms(now), token=token
+            )
             raise
 
     def _create_storm(

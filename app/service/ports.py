@@ -100,6 +100,9 @@ class StormStore(Protocol):
     def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
         """Mark the storm resource created, or end the storm if it could not be."""
 
+    def forget_signal(self, scope: StormScope, *, now_ms: int, token: str) -> None:
+        """Take back a signal that was not recorded, so a sender's retries count once."""
+
 
 class DedupStore(Protocol):
     """Atomic per-fingerprint records (Redis in production)."""

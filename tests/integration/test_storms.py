@@ -143,3 +143,22 @@ def test_a_failed_storm_create_ends_the_storm_and_the_retry_tips_it_again(
 
     assert retried.status_code == 201
     assert len(_storms(kube_api, namespace)) == 1
+
+
+def test_retries_of_a_failed_delivery_do_not_count_toward_a_rate_storm(
+    make_client, kube_api, make_namespace
+):
+    client = make_client(kubernetes_retry_budget=0.1, breaker_min_calls=1000)
+    namespace = make_namespace()
+    alertname = unique("Retry")
+    fault = kube_api.inject(method="POST", path=f"/namespaces/{namespace}/", status=500)
+    body = webhook(alert(alertname=alertname, namespace=namespace, pod="pod-0"))
+    for _ in range(12):
+        assert client.post(PROMETHEUS, json=body).status_code == 503
+    fault.remove()
+
+    first = _fire(client, namespace, alertname, "pod-0")
+    second = _fire(client, namespace, alertname, "pod-1")
+
+    assert (first["status"], second["status"]) == ("created", "created")
+    assert _storms(kube_api, namespace) == []

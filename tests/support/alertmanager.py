@@ -204,13 +204,6 @@ class Alertmanager:
         response = requests.post(f"{self.url}/api/v2/alerts", json=list(alerts), timeout=5)
         assert response.status_code == 200, response.text
 
-    def alerts(self, **filters: str) -> list[dict[str, Any]]:
-        """Return Alertmanager's view of its alerts (GET /api/v2/alerts)."""
-        response = requests.get(f"{self.url}/api/v2/alerts", params=filters, timeout=5)
-        response.raise_for_status()
-        found: list[dict[str, Any]] = response.json()
-        return found
-
 
 @dataclass(frozen=True)
 class Delivery:

@@ -86,6 +86,9 @@ class NoStorms:
     def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
         return None
 
+    def forget_signal(self, scope: StormScope, *, now_ms: int, token: str) -> None:
+        return None
+
 
 class FakeKubernetes:
     """Namespaces from a table; creates are recorded, or fail while `failing` is set."""

@@ -3,7 +3,8 @@
 -- Every key lives ARGV[9] ms after the scope's last signal, which also ends a quiet storm.
 -- KEYS[1]  scope hash: st storm state (pending|created), ty type, ns/n storm resource, tk token,
 --          ac alerts aggregated, tr truncated count, up last update ms, d dirty (status unwritten)
--- KEYS[2]  zset: recent signals of the scope (rate window), at most ARGV[4]+1 kept
+-- KEYS[2]  zset: recent signals of the scope (rate window, members now:token), at most
+--          ARGV[4]+1 kept
 -- KEYS[3]  zset: distinct resources of the scope (pattern window), at most ARGV[6]+1 kept
 -- KEYS[4]  list: affected resources of the storm, at most ARGV[8]
 -- ARGV[1]  now, ms since the epoch
