@@ -40,7 +40,7 @@ def create_app(config: Config, services: Services | None = None) -> Flask:
 
 def _assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 SECURITY_HEADERS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
+_LABELS = {"type": "object", "maxProperties": 256, "additionalProperties": {"type": "string"}}
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
 
@@ -28,9 +28,12 @@ _SIGNAL_RESPONSES = {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}},
     },
     "400": _problem_response("Malformed JSON or schema violation; nothing was recorded."),
+    "401": _problem_response("Missing or rejected bearer token (auth.mode kubernetes)."),
+    "403": _problem_response("The caller may not create RemediationRequests."),
     "405": _problem_response("Method not allowed."),
     "413": _problem_response("Body larger than the limit."),
     "415": _problem_response("Not JSON."),
+    "429": _problem_response("Over the caller's rate limit.", retry_after=True),
     "503": _problem_response("Not durably recorded; retry.", retry_after=True),
 }
 
@@ -117,6 +120,7 @@ OPENAPI: dict[str, Any] = {
                     "alerts": {
                         "type": "array",
                         "minItems": 1,
+                        "maxItems": 1000,
                         "items": {"$ref": "#/components/schemas/Alert"},
                     },
                 },
@@ -127,7 +131,20 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     "status": {"type": "string", "enum": ["firing", "resolved"]},
                     "labels": {
-                        "allOf": [_LABELS, {"required": ["alertname"]}],
+                        "allOf": [
+                            _LABELS,
+                            {
+                                "required": ["alertname"],
+                                "properties": {
+                                    "alertname": {
+                                        "type": "string",
+                                        "minLength": 1,
+                                        "maxLength": 253,
+                                        "pattern": "\\S",
+                                    }
+                                },
+                            },
+                        ],
                     },
                     "annotations": _LABELS,
                     "startsAt": {"type": "string", "format": "date-time"},
@@ -141,6 +158,7 @@ OPENAPI: dict[str, Any] = {
                 "required": ["type", "reason"],
                 "description": "involvedObject (core/v1) or regarding (events.k8s.io/v1) "
                 "is required.",
+                "anyOf": [{"required": ["involvedObject"]}, {"required": ["regarding"]}],
                 "properties": {
                     "type": {"type": "string", "enum": ["Warning", "Normal"]},
                     "reason": {"type": "string", "minLength": 1, "maxLength": 253},

@@ -19,9 +19,25 @@ class Timestamp(fields.AwareDateTime):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         moment: datetime = super()._deserialize(value, attr, data, **kwargs)
-        if moment - datetime.now(UTC) > MAX_CLOCK_SKEW:
+        try:
+            in_utc = moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError("Timestamp is out of range.") from exc
+        if in_utc - datetime.now(UTC) > MAX_CLOCK_SKEW:
             raise ValidationError("Timestamp is more than an hour in the future.")
-        return moment
+        return in_utc
+
+
+class Text(fields.String):
+    """A string that is valid Unicode text (no lone surrogates from \\ud800-style escapes)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            text.encode()
+        except UnicodeEncodeError as exc:
+            raise ValidationError("Not valid Unicode text.") from exc
+        return text
 
 
 class _Lenient(Schema):
@@ -33,21 +49,21 @@ class _Lenient(Schema):
 
 def _labels(**kwargs: Any) -> fields.Dict:
     return fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
+        keys=Text(),
+        values=Text(),
         validate=validate.Length(max=MAX_ENTRIES),
         **kwargs,
     )
 
 
 class AlertSchema(_Lenient):
-    status = fields.String(required=True, validate=validate.OneOf(["firing", "resolved"]))
+    status = Text(required=True, validate=validate.OneOf(["firing", "resolved"]))
     labels = _labels(required=True)
     annotations = _labels(load_default=dict)
     startsAt = Timestamp(load_default=None)
     endsAt = Timestamp(load_default=None)
-    generatorURL = fields.String(load_default="")
-    fingerprint = fields.String(load_default="")
+    generatorURL = Text(load_default="")
+    fingerprint = Text(load_default="")
 
     @validates_schema
     def _has_alertname(self, data: dict[str, Any], **_: Any) -> None:
@@ -61,33 +77,33 @@ class AlertSchema(_Lenient):
 class AlertmanagerWebhookSchema(_Lenient):
     """Alertmanager's webhook notification, version 4."""
 
-    version = fields.String(required=True, validate=validate.Equal("4"))
-    status = fields.String(load_default="firing")
-    receiver = fields.String(load_default="")
-    groupKey = fields.String(load_default="")
+    version = Text(required=True, validate=validate.Equal("4"))
+    status = Text(load_default="firing")
+    receiver = Text(load_default="")
+    groupKey = Text(load_default="")
     truncatedAlerts = fields.Integer(load_default=0, strict=True)
     groupLabels = _labels(load_default=dict)
     commonLabels = _labels(load_default=dict)
     commonAnnotations = _labels(load_default=dict)
-    externalURL = fields.String(load_default="")
+    externalURL = Text(load_default="")
     alerts = fields.List(
         fields.Nested(AlertSchema), required=True, validate=validate.Length(min=1, max=MAX_ALERTS)
     )
 
 
 class ObjectReferenceSchema(_Lenient):
-    kind = fields.String(required=True, validate=validate.Length(min=1, max=63))
-    name = fields.String(load_default="", validate=validate.Length(max=MAX_NAME))
-    namespace = fields.String(load_default="", validate=validate.Length(max=63))
-    apiVersion = fields.String(load_default="")
-    uid = fields.String(load_default="")
+    kind = Text(required=True, validate=validate.Length(min=1, max=63))
+    name = Text(load_default="", validate=validate.Length(max=MAX_NAME))
+    namespace = Text(load_default="", validate=validate.Length(max=63))
+    apiVersion = Text(load_default="")
+    uid = Text(load_default="")
     labels = _labels(load_default=dict)
     annotations = _labels(load_default=dict)
 
 
 class EventSourceSchema(_Lenient):
-    component = fields.String(load_default="")
-    host = fields.String(load_default="")
+    component = Text(load_default="")
+    host = Text(load_default="")
 
 
 class EventSeriesSchema(_Lenient):
@@ -96,31 +112,33 @@ class EventSeriesSchema(_Lenient):
 
 
 class EventMetadataSchema(_Lenient):
-    name = fields.String(load_default="")
-    namespace = fields.String(load_default="")
+    name = Text(load_default="")
+    namespace = Text(load_default="")
 
 
 class KubernetesEventSchema(_Lenient):
     """A core/v1 Event, an events.k8s.io/v1 Event, or kubernetes-event-exporter's body."""
 
-    apiVersion = fields.String(load_default="v1")
-    kind = fields.String(load_default="Event")
-    metadata = fields.Nested(EventMetadataSchema, load_default=dict)
-    type = fields.String(required=True, validate=validate.OneOf(["Warning", "Normal"]))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_NAME))
+    apiVersion = Text(load_default="v1")
+    kind = Text(load_default="Event")
+    metadata = fields.Nested(
+        EventMetadataSchema, load_default=lambda: {"name": "", "namespace": ""}
+    )
+    type = Text(required=True, validate=validate.OneOf(["Warning", "Normal"]))
+    reason = Text(required=True, validate=validate.Length(min=1, max=MAX_NAME))
     involvedObject = fields.Nested(ObjectReferenceSchema, load_default=None)
     regarding = fields.Nested(ObjectReferenceSchema, load_default=None)
-    message = fields.String(load_default="")
-    note = fields.String(load_default="")
+    message = Text(load_default="")
+    note = Text(load_default="")
     count = fields.Integer(load_default=None, strict=True)
     firstTimestamp = Timestamp(load_default=None)
     lastTimestamp = Timestamp(load_default=None)
     eventTime = Timestamp(load_default=None)
     series = fields.Nested(EventSeriesSchema, load_default=None)
     source = fields.Nested(EventSourceSchema, load_default=None)
-    reportingComponent = fields.String(load_default="")
-    reportingController = fields.String(load_default="")
-    clusterName = fields.String(load_default="")
+    reportingComponent = Text(load_default="")
+    reportingController = Text(load_default="")
+    clusterName = Text(load_default="")
 
     @validates_schema
     def _names_an_object(self, data: dict[str, Any], **_: Any) -> None:

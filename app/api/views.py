@@ -156,7 +156,7 @@ def _read_json() -> Any:
     limit = current_app.config["GATEWAY"].max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"The body exceeds {limit} bytes.")
-    if not _JSON_TYPE.match(request.mimetype or ""):
+    if not _JSON_TYPE.fullmatch(request.mimetype or ""):
         raise UnsupportedMediaType(
             f"Expected application/json, got {request.mimetype or 'no Content-Type'!r}. "
             "curl -d sends form encoding: add -H 'Content-Type: application/json'."

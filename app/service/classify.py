@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 
@@ -11,6 +12,7 @@ from app.service.ports import NamespaceDirectory
 
 ENVIRONMENT_LABELS = ("environment", "kubernaut.io/environment")
 UNKNOWN = "unknown"
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 MAX_CACHED = 10_000
 
 
@@ -53,7 +55,9 @@ class Classifier:
 
     def classify(self, signal: Signal) -> Classification:
         """Classify one signal; looks its namespace up through the (cached) directory."""
-        labels = self._namespaces.labels(signal.namespace) if signal.namespace else None
+        # Only a valid namespace name is looked up: ".." or "a/b" would address another URL.
+        valid = bool(_NAMESPACE.fullmatch(signal.namespace))
+        labels = self._namespaces.labels(signal.namespace) if valid else None
         environment = self.environment(signal.namespace, labels or {})
         row = self._config.priorities[signal.severity.value]
         priority = row.get(environment, row["*"])

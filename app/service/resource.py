@@ -33,7 +33,7 @@ def rfc3339(moment: datetime) -> str:
 
 def is_label_value(value: str) -> bool:
     """Tell whether Kubernetes accepts `value` as a label value."""
-    return len(value) <= 63 and bool(_LABEL_VALUE.match(value))
+    return len(value) <= 63 and bool(_LABEL_VALUE.fullmatch(value))
 
 
 def labels_for(signal: Signal, classification: Classification) -> dict[str, str]:

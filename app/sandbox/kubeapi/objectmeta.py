@@ -54,7 +54,7 @@ def subdomain_errors(value: str) -> list[str]:
     errors = []
     if len(value) > SUBDOMAIN_MAX:
         errors.append(_too_long(SUBDOMAIN_MAX))
-    if not _SUBDOMAIN.match(value):
+    if not _SUBDOMAIN.fullmatch(value):
         errors.append(_SUBDOMAIN_MSG)
     return errors
 
@@ -64,7 +64,7 @@ def dns_label_errors(value: str) -> list[str]:
     errors = []
     if len(value) > LABEL_MAX:
         errors.append(_too_long(LABEL_MAX))
-    if not _LABEL.match(value):
+    if not _LABEL.fullmatch(value):
         errors.append(_LABEL_MSG)
     return errors
 
@@ -92,7 +92,7 @@ def qualified_name_errors(value: str) -> list[str]:
         return errors
     if len(name) > LABEL_MAX:
         errors.append(f"name part {_too_long(LABEL_MAX)}")
-    if not _QUALIFIED.match(name):
+    if not _QUALIFIED.fullmatch(name):
         errors.append(f"name part {_QUALIFIED_MSG}")
     return errors
 
@@ -102,7 +102,7 @@ def label_value_errors(value: str) -> list[str]:
     errors = []
     if len(value) > LABEL_MAX:
         errors.append(_too_long(LABEL_MAX))
-    if not _VALUE.match(value):
+    if not _VALUE.fullmatch(value):
         errors.append(_VALUE_MSG)
     return errors
 
