@@ -34,7 +34,8 @@ tools:
 	scripts/ensure-alertmanager.sh
 
 pytest: $(STAMP) tools
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=10 -q; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=10 -q \
+	  --cov --cov-report=term --cov-fail-under=90; \
 	  status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
 	  exit $$status

@@ -267,7 +267,8 @@ class KubernetesGateway:
         except ApiException as exc:
             self._record(operation, str(exc.status))
             transient = exc.status in TRANSIENT_CODES
-            self.breaker.record(success=not transient)
+            # Throttling (429) means the API is alive and busy: backoff absorbs it.
+            self.breaker.record(success=exc.status < 500)
             if transient:
                 raise _Transient(f"HTTP {exc.status}", _retry_after(exc)) from exc
             raise

@@ -126,7 +126,8 @@ def _fast_503(url, namespace, alertname, i):
     started = time.monotonic()
     body = webhook(alert(alertname=alertname, namespace=namespace, pod=f"p{i}"))
     status = _post(url, body).status_code
-    return status == 503 and time.monotonic() - started < 0.1
+    # Fast: well under the 1 s retry budget a call to the failing API would spend.
+    return status == 503 and time.monotonic() - started < 0.3
 
 
 def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
@@ -136,7 +137,7 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
     alertname = unique("Breaker")
     creates = f"/namespaces/{namespace}/{PLURAL}$"
     with start_gateway(
-        GATEWAY_KUBERNETES_RETRY_BUDGET="0.3",
+        GATEWAY_KUBERNETES_RETRY_BUDGET="1",
         GATEWAY_BREAKER_MIN_CALLS="4",
         GATEWAY_BREAKER_COOL_DOWN="2",
     ) as gateway:
