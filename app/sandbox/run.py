@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 from types import FrameType
 
-from app.sandbox.kubeapi import KubeApiServer
+from app.sandbox.kubeapi import KubeApiServer, TokenIdentity
 from app.sandbox.redis_server import RedisServer
 
 NAMESPACES = {
@@ -22,6 +22,13 @@ NAMESPACES = {
     "kubernaut-system": {},
 }
 READY_TIMEOUT = 30.0
+# The sandbox runs with authentication on, like production: this token may send signals.
+SANDBOX_TOKEN = "kubernaut-sandbox-token"  # noqa: S105 - a local, documented test token
+SENDER = TokenIdentity(
+    username="system:serviceaccount:monitoring:alertmanager",
+    groups=("system:serviceaccounts",),
+    allowed=frozenset({("create", "remediation.kubernaut.io", "remediationrequests", "*")}),
+)
 
 
 def chart_crds() -> list[Path]:
@@ -38,6 +45,7 @@ def start_kubernetes(state: Path) -> tuple[KubeApiServer, Path]:
     kube = KubeApiServer(crd_paths=chart_crds()).start()
     for name, labels in NAMESPACES.items():
         kube.add_namespace(name, labels=labels)
+    kube.add_token(SANDBOX_TOKEN, SENDER)
     return kube, kube.write_kubeconfig(state / "kubeconfig")
 
 
@@ -61,16 +69,18 @@ def banner(*, url: str, kube: KubeApiServer, kubeconfig: Path) -> str:
     """Return what to print once the sandbox is ready."""
     rr = "apis/remediation.kubernaut.io/v1alpha1/remediationrequests"
     return f"""
-kubernaut-gateway sandbox is ready (authentication off).
+kubernaut-gateway sandbox is ready.
   gateway         {url}
   Kubernetes API  {kube.url}   (namespaces: {", ".join(NAMESPACES)})
 
 Send an alert:
   curl -sS -X POST {url}/api/v1/signals/prometheus \\
-    -H 'Content-Type: application/json' \\
+    -H 'Content-Type: application/json' -H 'Authorization: Bearer {SANDBOX_TOKEN}' \\
     -d '{{"version": "4", "alerts": [{{"status": "firing", "labels": {{
           "alertname": "KubePodCrashLooping", "namespace": "production",
           "pod": "api-7d9f", "severity": "critical"}}}}]}}'
+
+Signal requests need a bearer token; this one is allowed: {SANDBOX_TOKEN}
 
 List what it created:
   curl -sS {kube.url}/{rr}
@@ -89,7 +99,7 @@ def run_sandbox(*, bind: str, workers: int) -> int:
         **os.environ,
         "REDIS_URL": redis_server.url,
         "KUBECONFIG": str(kubeconfig),
-        "GATEWAY_AUTH_MODE": "none",
+        "GATEWAY_AUTH_MODE": "kubernetes",
         "GATEWAY_BIND": bind,
         "GATEWAY_WORKERS": str(workers),
         "GATEWAY_DRAIN_SECONDS": "0",
