@@ -176,16 +176,14 @@ class IngestService:
         """Create the storm resource of the scope this signal tipped into a storm."""
         now = self._clock()
         scope = StormScope(signal.namespace, signal.name)
-        body = remediation_request(
+        window = self._storm_settings.window(storm.storm_type)
+        body = _body(
             signal,
             classification,
+            claim,
             name=name,
-            received_at=now,
-            first_seen=datetime.fromtimestamp(claim.first_seen_ms / 1000, UTC),
-            occurrence_count=claim.occurrence_count,
-            storm=Storm(
-                storm.storm_type, self._storm_settings.window(storm.storm_type), storm.affected
-            ),
+            now=now,
+            storm=Storm(storm.storm_type, window, storm.affected),
         )
         try:
             ref = self._rrs.create(body)
@@ -213,14 +211,7 @@ class IngestService:
         if active:
             ref, outcome = active.ref, Outcome.DUPLICATE
         else:
-            body = remediation_request(
-                signal,
-                classification,
-                name=name,
-                received_at=now,
-                first_seen=datetime.fromtimestamp(claim.first_seen_ms / 1000, UTC),
-                occurrence_count=claim.occurrence_count,
-            )
+            body = _body(signal, classification, claim, name=name, now=now)
             ref, outcome = self._rrs.create(body), Outcome.CREATED
         count = self._store.confirm(
             signal.fingerprint, now_ms=_ms(now), token=token, ref=ref, adopted=active
@@ -233,6 +224,26 @@ class IngestService:
         # The creator's own occurrence is the claim's; an adoption continues the resource's count.
         mine = count if active and count else claim.occurrence_count
         return Result(signal.fingerprint, outcome, ref, mine)
+
+
+def _body(
+    signal: Signal,
+    classification: Classification,
+    claim: Claim,
+    *,
+    name: str,
+    now: datetime,
+    storm: Storm | None = None,
+) -> dict[str, Any]:
+    return remediation_request(
+        signal,
+        classification,
+        name=name,
+        received_at=now,
+        first_seen=datetime.fromtimestamp(claim.first_seen_ms / 1000, UTC),
+        occurrence_count=claim.occurrence_count,
+        storm=storm,
+    )
 
 
 def _ms(moment: datetime) -> int:
