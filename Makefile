@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint typecheck pytest tools clean
+.PHONY: install run test lint typecheck pytest tools soak clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ test: $(STAMP)
 	  $(MAKE) --no-print-directory lint typecheck pytest; status=$$?; \
 	  echo "make test: $$(( $$(date +%s) - start ))s"; \
 	  exit $$status
+
+# The integration and e2e suites SOAK_RUNS times in a row, with the flake rate of every test.
+SOAK_RUNS ?= 10
+soak: $(STAMP) tools
+	$(BIN)/python scripts/soak.py --runs $(SOAK_RUNS) --workers $(PYTEST_WORKERS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache *.egg-info
