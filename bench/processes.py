@@ -1,0 +1,196 @@
+"""The servers under test as subprocesses: started, awaited, measured and always stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+READY_TIMEOUT = 60.0
+_STOP_TIMEOUT = 30.0
+# Settings of the surrounding environment that must not leak into the servers under test.
+_OWN_VARIABLES = ("REDIS_URL", "KUBECONFIG", "PROMETHEUS_MULTIPROC_DIR")
+
+
+class ServerError(RuntimeError):
+    """A server under test did not start, or died."""
+
+
+def free_port() -> int:
+    """Return a loopback port that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def clean_environ() -> dict[str, str]:
+    """Return this process's environment without any gateway settings."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("GATEWAY_") and key not in _OWN_VARIABLES
+    }
+
+
+class Server:
+    """One server process (the gateway or the ceiling) on a loopback port, logging to a file."""
+
+    def __init__(
+        self, name: str, args: list[str], *, env: Mapping[str, str], port: int, log: Path
+    ) -> None:
+        self.name = name
+        self.args = args
+        self.env = dict(env)
+        self.port = port
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise ServerError(f"{self.name} is not running")
+        return self.process.pid
+
+    def start(self) -> Server:
+        """Spawn the process; call wait_ready() before sending load."""
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        # Append mode: truncate_log() may empty the file while the server writes to it.
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                self.args,
+                env={**self.env, "PYTHONPATH": str(ROOT)},
+                cwd=ROOT,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
+        """Poll /readyz until 200; fail early, with the log's tail, if the process exits."""
+        process = self.process
+        if process is None:
+            raise ServerError(f"{self.name} was not started")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise ServerError(f"{self.name} exited with {process.returncode}\n{self.tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=1) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise ServerError(f"{self.name} was not ready within {timeout:.0f}s\n{self.tail()}")
+
+    def tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def truncate_log(self) -> None:
+        """Empty the log (it only needs to explain the current scenario)."""
+        if self.log.exists():
+            os.truncate(self.log, 0)
+
+    def stop(self) -> None:
+        """SIGTERM and wait (gunicorn stops its workers gracefully); SIGKILL after a timeout."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def worker_pids(self) -> list[int]:
+        """Return the pids of the gunicorn workers: the children of the master process."""
+        master = self.pid
+        children: list[int] = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("PPid:"):
+                    if int(line.split()[1]) == master:
+                        children.append(int(entry.name))
+                    break
+        return sorted(children)
+
+
+def rss_kib(pid: int) -> int:
+    """Return the resident set size of `pid` (VmRSS), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise ServerError(f"no VmRSS for pid {pid}")
+
+
+def gateway(
+    name: str, *, port: int, state: Path, redis_url: str, kubeconfig: Path, **settings: str
+) -> Server:
+    """Return `kubernaut-gateway serve` configured like the chart's defaults, for the bench."""
+    env = {
+        **clean_environ(),
+        "GATEWAY_BIND": f"127.0.0.1:{port}",
+        "GATEWAY_WORKERS": "2",
+        "GATEWAY_AUTH_MODE": "none",
+        "GATEWAY_RATE_LIMIT": "0",
+        "GATEWAY_DRAIN_SECONDS": "0",
+        "REDIS_URL": redis_url,
+        "KUBECONFIG": str(kubeconfig),
+        "PROMETHEUS_MULTIPROC_DIR": str(state / f"{name}-metrics"),
+        **settings,
+    }
+    return Server(
+        name,
+        [sys.executable, "-m", "app", "serve"],
+        env=env,
+        port=port,
+        log=state / f"{name}.log",
+    )
+
+
+def ceiling(*, port: int, state: Path, workers: int, threads: int) -> Server:
+    """Return the bare Flask endpoint under the gateway's gunicorn settings."""
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "bench.ceiling:app",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--timeout",
+        "30",
+        "--keep-alive",
+        "5",
+        # The gateway logs every request too.
+        "--access-logfile",
+        "-",
+    ]
+    return Server("ceiling", args, env=clean_environ(), port=port, log=state / "ceiling.log")
