@@ -7,10 +7,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
+
+from app.sandbox.run import NotReady, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 60.0
@@ -82,18 +82,10 @@ class Server:
         process = self.process
         if process is None:
             raise ServerError(f"{self.name} was not started")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise ServerError(f"{self.name} exited with {process.returncode}\n{self.tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/readyz", timeout=1) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise ServerError(f"{self.name} was not ready within {timeout:.0f}s\n{self.tail()}")
+        try:
+            wait_ready(self.url, process, timeout=timeout)
+        except NotReady as exc:
+            raise ServerError(f"{self.name} {exc}\n{self.tail()}") from exc
 
     def tail(self, chars: int = 3000) -> str:
         try:

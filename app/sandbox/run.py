@@ -49,20 +49,24 @@ def start_kubernetes(state: Path) -> tuple[KubeApiServer, Path]:
     return kube, kube.write_kubeconfig(state / "kubeconfig")
 
 
+class NotReady(RuntimeError):
+    """A started gateway exited, or did not become ready in time."""
+
+
 def wait_ready(url: str, process: subprocess.Popen[bytes], *, timeout: float) -> None:
-    """Poll /readyz until it answers 200; fail if the gateway exits or the deadline passes."""
+    """Poll /readyz until it answers 200; raise NotReady if the process exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"sandbox: the gateway exited with {process.returncode}")
+            raise NotReady(f"exited with {process.returncode} before it was ready")
         try:
             with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:  # noqa: S310
                 if response.status == 200:
                     return
         except OSError:
             pass
-        time.sleep(0.1)
-    raise SystemExit(f"sandbox: the gateway was not ready within {timeout:.0f}s")
+        time.sleep(0.05)
+    raise NotReady(f"not ready within {timeout:.0f}s")
 
 
 def banner(*, url: str, kube: KubeApiServer, kubeconfig: Path) -> str:
@@ -113,7 +117,10 @@ def run_sandbox(*, bind: str, workers: int) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         url = f"http://{bind}"
-        wait_ready(url, gateway, timeout=READY_TIMEOUT)
+        try:
+            wait_ready(url, gateway, timeout=READY_TIMEOUT)
+        except NotReady as exc:
+            raise SystemExit(f"sandbox: the gateway {exc}") from exc
         print(banner(url=url, kube=kube, kubeconfig=kubeconfig), flush=True)
         return gateway.wait()
     except KeyboardInterrupt:

@@ -7,12 +7,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
+from app.sandbox.run import NotReady, wait_ready
 
 
 def free_port() -> int:
@@ -21,21 +20,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], *, timeout: float = 30.0) -> None:
-    """Poll /readyz until 200; fail early if the process exits."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"process exited with {process.returncode} before ready")
-        try:
-            if requests.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"{url} not ready within {timeout}s")
 
 
 @contextmanager
@@ -51,10 +35,11 @@ def running(
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_ready(url, process)
+            try:
+                wait_ready(url, process, timeout=30)
+            except NotReady as exc:
+                raise AssertionError(f"{exc}\n{log.read_text(errors='replace')[-3000:]}") from exc
             yield process
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\n{log.read_text(errors='replace')[-3000:]}") from exc
         finally:
             process.send_signal(signal.SIGTERM)
             try:
