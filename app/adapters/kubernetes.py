@@ -254,7 +254,10 @@ class KubernetesGateway:
         """Raise KubernetesUnavailable unless the API answers /version."""
         try:
             self._call("version", lambda: self._version.get_code(_request_timeout=self._timeout))
-        except (ApiException, _Transient, _CircuitOpen) as exc:
+        except ApiException as exc:
+            # Only the status: the exception's text carries the server's headers and body.
+            raise KubernetesUnavailable(f"kubernetes: HTTP {exc.status}") from exc
+        except (_Transient, _CircuitOpen) as exc:
             raise KubernetesUnavailable(f"kubernetes: {exc}") from exc
 
     def _call(self, operation: str, call: Callable[[], T]) -> T:
