@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ ENVIRONMENT_ALIASES: Mapping[str, str] = MappingProxyType(
     {"prod": "production", "stg": "staging", "stage": "staging", "dev": "development"}
 )
 PRIORITIES = ("P0", "P1", "P2", "P3")
+_LABEL_VALUE = re.compile(r"([a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?)")
 DEFAULT_PRIORITY_MATRIX: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "critical": {"production": "P0", "staging": "P1", "development": "P2", "*": "P1"},
@@ -170,6 +172,13 @@ class Config:
             bad = sorted(p for p in row.values() if p not in PRIORITIES)
             if bad:
                 problems.append(f"classification.priorities.{severity}: not P0-P3: {bad}")
+        for namespace, environment in self.environments.items():
+            # The environment becomes a label value on every RemediationRequest.
+            if not _LABEL_VALUE.fullmatch(environment):
+                problems.append(
+                    f"classification.environments.{namespace}: {environment!r} is not a valid "
+                    "Kubernetes label value"
+                )
         for target in (*self.severity_aliases.values(), self.default_severity):
             if target not in Severity.__members__.values():
                 problems.append(f"classification: {target!r} is not critical|warning|info")

@@ -72,8 +72,19 @@ class _Url:
 
 
 def validate_redis_url(url: str) -> None:
-    """Raise RedisUrlError, without any secret in it, unless `url` names Redis well."""
-    _split(url)
+    """Raise RedisUrlError, without any secret in it, unless `url` names Redis well.
+
+    Nothing is contacted: standalone and Sentinel clients connect lazily, and a Cluster URL is
+    only parsed (its client would connect at once).
+    """
+    parts = _split(url)
+    if parts.topology != "cluster":
+        redis_from_url(url, timeout=1.0)
+        return
+    _host_ports(parts, _DEFAULT_PORT)
+    if parts.path.strip("/"):
+        raise _fail(parts, f"a cluster URL takes no path (there is only db 0), got {parts.path!r}")
+    _options(parts, frozenset())
 
 
 def redis_from_url(url: str, *, timeout: float) -> redis.Redis | redis.cluster.RedisCluster:

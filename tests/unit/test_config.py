@@ -73,3 +73,53 @@ def test_every_setting_is_a_config_field_and_is_documented_in_the_readme():
         assert f"`{setting.key}`" in readme, setting.key
         if setting.env:
             assert f"`{setting.env}`" in readme, setting.env
+
+
+@pytest.mark.parametrize(
+    ("values", "culprit"),
+    [
+        ({"redis_url": "mongodb://x"}, "redis.url"),
+        ({"redis_url": "redis+sentinel://:secret-pw@h:1"}, "redis.url"),
+        ({"drain_seconds": "30"}, "server.drainSeconds"),
+        ({"storm_quiet_period": "10"}, "storm.quietSeconds"),
+        ({"severity_aliases": "page=loud"}, "'loud'"),
+        ({"priorities": {"urgent": {"production": "P0"}}}, "unknown severity 'urgent'"),
+        ({"environments": "payments=Prod Env"}, "classification.environments.payments"),
+        ({"workers": True}, "server.workers"),
+        ({"breaker_failure_ratio": "1.5"}, "kubernetes.breaker.failureRatio"),
+        ({"max_requests": "-1"}, "server.maxRequests"),
+        ({"environments": "payments"}, "classification.environments"),
+        ({"priorities": "P0"}, "classification.priorities"),
+        ({"critical_event_reasons": 5}, "classification.criticalEventReasons"),
+        ({"bind": ""}, "server.bind"),
+    ],
+)
+def test_each_kind_of_bad_value_is_named(values, culprit):
+    with pytest.raises(ConfigError) as caught:
+        Config.build(values)
+    assert culprit in str(caught.value)
+    assert "secret-pw" not in str(caught.value)
+
+
+def test_an_unreadable_or_malformed_file_is_reported(tmp_path):
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        Config.from_file(listed)
+    with pytest.raises(ConfigError, match="cannot read"):
+        Config.from_file(tmp_path / "missing.yaml")
+
+
+def test_lists_and_mappings_are_accepted_in_yaml_and_in_variables(tmp_path):
+    path = tmp_path / "gateway.yaml"
+    path.write_text("classification:\n  criticalEventReasons: [OOMKilled, BackOff]\n")
+    from_file = Config.from_file(path)
+    from_env = Config.from_environ({"GATEWAY_CRITICAL_EVENT_REASONS": "OOMKilled, BackOff"})
+    assert (
+        from_file.critical_event_reasons
+        == from_env.critical_event_reasons
+        == (
+            "OOMKilled",
+            "BackOff",
+        )
+    )
