@@ -132,7 +132,12 @@ def test_a_firing_group_of_three_alerts_creates_three_remediation_requests(
     assert len(resources) == 3
     assert sorted(rr["spec"]["targetResource"]["name"] for rr in resources) == list(PODS)
     assert {rr["spec"]["signalName"] for rr in resources} == {alertname}
-    first = notifications.default.deliveries(alertname=alertname, namespace=namespace)[0]
+    # The recorder logs a delivery when the gateway's answer comes back, after the creates.
+    first = eventually(
+        lambda: notifications.default.deliveries(alertname=alertname, namespace=namespace),
+        within=10,
+        what="the recorded delivery",
+    )[0]
     assert first.payload["version"] == "4"
     assert first.payload["status"] == "firing"
     assert len(first.payload["alerts"]) == 3  # one webhook for the group (group_wait)
