@@ -41,9 +41,11 @@ pytest: $(STAMP) tools
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
 	  exit $$status
 
+# lint, typecheck and pytest run side by side (the test suite waits on servers a good part of
+# its time); each one's output is printed in one piece when it ends.
 test: $(STAMP)
 	@start=$$(date +%s); \
-	  $(MAKE) --no-print-directory lint typecheck pytest; status=$$?; \
+	  $(MAKE) --no-print-directory -j3 --output-sync=target lint typecheck pytest; status=$$?; \
 	  echo "make test: $$(( $$(date +%s) - start ))s"; \
 	  exit $$status
 

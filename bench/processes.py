@@ -17,6 +17,9 @@ READY_TIMEOUT = 60.0
 _STOP_TIMEOUT = 30.0
 # Settings of the surrounding environment that must not leak into the servers under test.
 _OWN_VARIABLES = ("REDIS_URL", "KUBECONFIG", "PROMETHEUS_MULTIPROC_DIR")
+# A server traced by coverage (the test suite measures its subprocesses) runs several times
+# slower: a benchmark never inherits it.
+_FOREIGN_PREFIXES = ("GATEWAY_", "COVERAGE_", "COV_CORE_")
 
 
 class ServerError(RuntimeError):
@@ -32,11 +35,11 @@ def free_port() -> int:
 
 
 def clean_environ() -> dict[str, str]:
-    """Return this process's environment without any gateway settings."""
+    """Return this process's environment without gateway or coverage settings."""
     return {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("GATEWAY_") and key not in _OWN_VARIABLES
+        if not key.startswith(_FOREIGN_PREFIXES) and key not in _OWN_VARIABLES
     }
 
 

@@ -28,7 +28,7 @@ def _post(url, body, **kwargs):
 def test_every_scrape_sums_all_workers_even_after_they_are_recycled(start_gateway, make_namespace):
     namespace = make_namespace()
     alertname = unique("Count")
-    with start_gateway(GATEWAY_MAX_REQUESTS="15") as gateway:
+    with start_gateway(GATEWAY_MAX_REQUESTS="40") as gateway:
         for i in range(100):
             status = "resolved" if i % 10 == 9 else "firing"
             body = webhook(
@@ -140,7 +140,7 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
     with start_gateway(
         GATEWAY_KUBERNETES_RETRY_BUDGET="1",
         GATEWAY_BREAKER_MIN_CALLS="4",
-        GATEWAY_BREAKER_COOL_DOWN="2",
+        GATEWAY_BREAKER_COOL_DOWN="1",
     ) as gateway:
         fault = kube_api.inject(method="POST", path=creates, status=500)
         streak, i = 0, 0

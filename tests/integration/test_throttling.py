@@ -25,7 +25,7 @@ def busy_api(tmp_path) -> Iterator[tuple[KubeApiServer, str]]:
 
 def test_creates_beyond_the_in_flight_limit_are_retried_until_all_succeed(make_client, busy_api):
     server, kubeconfig = busy_api
-    server.inject(method="POST", path=f"/{PLURAL}$", delay=0.2)
+    server.inject(method="POST", path=f"/{PLURAL}$", delay=0.1)
     bodies = [
         webhook(alert(alertname=unique("Busy"), namespace="busy", pod="p")) for _ in range(10)
     ]
