@@ -27,10 +27,13 @@ GatewayFactory = Callable[..., AbstractContextManager[Gateway]]
 def start_gateway(
     standalone_redis: RedisServer, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> GatewayFactory:
-    """Start `kubernaut-gateway serve` (gunicorn, 2 workers) with extra environment."""
+    """Start `kubernaut-gateway serve` (gunicorn, 2 workers) with extra environment.
+
+    `traced=True` lets coverage measure the server (see tests/support/processes.py:running).
+    """
 
     @contextmanager
-    def start(**overrides: str) -> Iterator[Gateway]:
+    def start(*, traced: bool = False, **overrides: str) -> Iterator[Gateway]:
         workdir = tmp_path_factory.mktemp("gateway")
         bind = f"127.0.0.1:{free_port()}"
         env: Mapping[str, str] = {
@@ -47,7 +50,7 @@ def start_gateway(
         }
         url = f"http://{bind}"
         log = workdir / "gateway.log"
-        with running(["serve"], env=env, url=url, log=log) as process:
+        with running(["serve"], env=env, url=url, log=log, traced=traced) as process:
             yield Gateway(process, url, log)
 
     return start

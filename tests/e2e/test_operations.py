@@ -28,7 +28,7 @@ def _post(url, body, **kwargs):
 def test_every_scrape_sums_all_workers_even_after_they_are_recycled(start_gateway, make_namespace):
     namespace = make_namespace()
     alertname = unique("Count")
-    with start_gateway(GATEWAY_MAX_REQUESTS="40") as gateway:
+    with start_gateway(traced=True, GATEWAY_MAX_REQUESTS="40") as gateway:
         for i in range(100):
             status = "resolved" if i % 10 == 9 else "firing"
             body = webhook(
@@ -52,7 +52,7 @@ def test_every_log_line_is_json_and_request_lines_carry_their_request_id(
 ):
     namespace = make_namespace()
     sent = set()
-    with start_gateway() as gateway:
+    with start_gateway(traced=True) as gateway:
         for i in range(10):
             request_id = f"req-{unique('log')}"
             sent.add(request_id)
@@ -78,7 +78,9 @@ def test_sigterm_during_a_burst_loses_no_accepted_signal_and_exits_zero(
     alertname = unique("Term")
     readiness: list[int | str] = []
     answers: list[tuple[int, dict[str, Any]]] = []
-    with start_gateway(GATEWAY_DRAIN_SECONDS="1", GATEWAY_GRACEFUL_TIMEOUT="10") as gateway:
+    with start_gateway(
+        traced=True, GATEWAY_DRAIN_SECONDS="1", GATEWAY_GRACEFUL_TIMEOUT="10"
+    ) as gateway:
 
         def deliver(i: int) -> None:
             body = webhook(alert(alertname=alertname, namespace=namespace, pod=f"p{i}"))
@@ -138,6 +140,7 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
     alertname = unique("Breaker")
     creates = f"/namespaces/{namespace}/{PLURAL}$"
     with start_gateway(
+        traced=True,
         GATEWAY_KUBERNETES_RETRY_BUDGET="1",
         GATEWAY_BREAKER_MIN_CALLS="4",
         GATEWAY_BREAKER_COOL_DOWN="1",

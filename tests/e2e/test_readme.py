@@ -67,7 +67,11 @@ def test_the_readme_examples_give_the_documented_answers(tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with running(
-        ["sandbox", "--bind", f"127.0.0.1:{port}"], env={}, url=url, log=tmp_path / "sandbox.log"
+        ["sandbox", "--bind", f"127.0.0.1:{port}"],
+        env={},
+        url=url,
+        log=tmp_path / "sandbox.log",
+        traced=True,
     ):
         for command, documented in examples():
             # The only change: the sandbox of this test listens on a free port, not 8080.

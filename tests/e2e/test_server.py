@@ -6,14 +6,24 @@ import json
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
+from tests.e2e.conftest import Gateway, GatewayFactory
 from tests.support.metrics import sample
 from tests.support.payloads import alert, unique, webhook
 
 PROMETHEUS = "/api/v1/signals/prometheus"
+
+
+@pytest.fixture(scope="module")
+def gateway(start_gateway: GatewayFactory) -> Iterator[Gateway]:
+    """This module's gateway, measured by coverage: these tests are about the server itself."""
+    with start_gateway(traced=True) as started:
+        yield started
 
 
 def test_an_oversized_body_is_413_before_the_body_is_sent(gateway_url):

@@ -1,6 +1,6 @@
 """The bench harness (`python -m bench.run`) still runs: every scenario, every figure.
 
-A smoke run only (each scenario for a fraction of a second, a 600-request RSS phase): it
+A smoke run only (each scenario for a fraction of a second, a 400-request RSS phase): it
 proves the harness works end to end, never how fast anything is.
 """
 
@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.processes import untraced
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = {
@@ -57,13 +59,12 @@ def wrk() -> str:
 @pytest.mark.timeout(120)
 def test_a_smoke_run_measures_every_scenario(wrk, tmp_path):
     out = tmp_path / "results.json"
-    # The harness is not what the coverage figure is about, and tracing it would only slow it.
-    untraced = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
 
     run = subprocess.run(
         [sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)],
         cwd=ROOT,
-        env=untraced,
+        # The harness is not what the coverage figure is about; tracing would only slow it.
+        env=untraced(os.environ),
         check=False,
         capture_output=True,
         text=True,

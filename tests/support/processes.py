@@ -22,15 +22,25 @@ def free_port() -> int:
         return port
 
 
+def untraced(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return `environ` without the variables that make coverage trace a Python subprocess."""
+    return {k: v for k, v in environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
+
+
 @contextmanager
 def running(
-    args: list[str], *, env: Mapping[str, str], url: str, log: Path
+    args: list[str], *, env: Mapping[str, str], url: str, log: Path, traced: bool = False
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `python -m app <args>` until the block ends; stop it with SIGTERM."""
+    """Run `python -m app <args>` until the block ends; stop it with SIGTERM.
+
+    Under `make test` coverage would trace the process and every gunicorn worker, which makes
+    each of them several times slower. Only `traced` processes are measured: the tests about the
+    server process itself (tests/e2e/test_server.py, test_operations.py, test_readme.py).
+    """
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "app", *args],
-            env={**os.environ, **env},
+            env={**(os.environ if traced else untraced(os.environ)), **env},
             stdout=output,
             stderr=subprocess.STDOUT,
         )
