@@ -140,7 +140,6 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
     alertname = unique("Breaker")
     creates = f"/namespaces/{namespace}/{PLURAL}$"
     with start_gateway(
-        traced=True,
         GATEWAY_KUBERNETES_RETRY_BUDGET="1",
         GATEWAY_BREAKER_MIN_CALLS="4",
         GATEWAY_BREAKER_COOL_DOWN="1",

@@ -640,7 +640,7 @@ def test_every_operation_conforms_to_openapi_json(gateway, method, path, mode):
     schema = schemathesis.openapi.from_wsgi("/openapi.json", gateway.client.application)
     operation = schema[path][method]
 
-    @_settings(30)
+    @_settings(20)
     @given(case=operation.as_strategy(generation_mode=mode))
     def check(case):
         response = case.call()

@@ -12,8 +12,8 @@ from app.domain import ObjectRef, StormSettings, fingerprint
 from app.sandbox.redis_server import RedisServer
 from app.service.ports import StormScope
 
-WARM = 500
-COUNT = 2000
+WARM = 300
+COUNT = 1200
 NOW = 1_795_000_000_000
 
 

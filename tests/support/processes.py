@@ -35,7 +35,8 @@ def running(
 
     Under `make test` coverage would trace the process and every gunicorn worker, which makes
     each of them several times slower. Only `traced` processes are measured: the tests about the
-    server process itself (tests/e2e/test_server.py, test_operations.py, test_readme.py).
+    server process itself (tests/e2e/test_server.py, test_readme.py, and test_operations.py's
+    metrics, logs and shutdown tests).
     """
     with log.open("wb") as output:
         process = subprocess.Popen(
