@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from tests.support.metrics import sample
+from tests.support.metrics import per_worker_gauge, sample, worker_pids
 from tests.support.payloads import alert, unique, webhook
 
 PROMETHEUS = "/api/v1/signals/prometheus"
@@ -125,9 +125,13 @@ def test_sigterm_during_a_burst_loses_no_accepted_signal_and_exits_zero(
     assert {r["remediationRequest"]["name"] for r in accepted if r["status"] == "created"} <= names
 
 
+def _body(namespace, alertname, pod):
+    return webhook(alert(alertname=alertname, namespace=namespace, pod=pod))
+
+
 def _fast_503(url, namespace, alertname, i):
     started = time.monotonic()
-    body = webhook(alert(alertname=alertname, namespace=namespace, pod=f"p{i}"))
+    body = _body(namespace, alertname, f"p{i}")
     status = _post(url, body).status_code
     # Fast: well under the 1 s retry budget a call to the failing API would spend.
     return status == 503 and time.monotonic() - started < 0.3
@@ -142,14 +146,32 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
     with start_gateway(
         GATEWAY_KUBERNETES_RETRY_BUDGET="1",
         GATEWAY_BREAKER_MIN_CALLS="4",
-        GATEWAY_BREAKER_COOL_DOWN="1",
+        # Long enough for the answers below to come before a worker probes again (a probe
+        # would reach the failing API); the recovery waits for it.
+        GATEWAY_BREAKER_COOL_DOWN="5",
     ) as gateway:
         fault = kube_api.inject(method="POST", path=creates, status=500)
-        streak, i = 0, 0
-        while streak < 20 and i < 200:
-            streak = streak + 1 if _fast_503(gateway.url, namespace, alertname, i) else 0
-            i += 1
-        assert streak == 20, "the breaker never opened on both workers"
+        metrics_dir = gateway.log.parent / "metrics"
+        deadline = time.monotonic() + 15
+        while len(pids := worker_pids(gateway.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(pids) == 2
+
+        def all_open() -> bool:
+            states = per_worker_gauge(metrics_dir, "gateway_circuit_breaker_open", pids)
+            return all(value == 1 for value in states.values())
+
+        # Requests from several clients at once reach both workers; each worker's breaker opens
+        # once it has seen the threshold of failed calls.
+        sent = 0
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            while not all_open() and time.monotonic() < deadline:
+                pods = [f"p{sent + n}" for n in range(8)]
+                sent += len(pods)
+                list(
+                    pool.map(lambda pod: _post(gateway.url, _body(namespace, alertname, pod)), pods)
+                )
+        assert all_open(), "the breaker did not open on both workers"
         calls_before = kube_api.count(path=creates)
         assert all(_fast_503(gateway.url, namespace, alertname, 1000 + n) for n in range(10))
         assert kube_api.count(path=creates) == calls_before
@@ -158,15 +180,20 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
         ready = requests.get(f"{gateway.url}/readyz", timeout=5)
 
         fault.remove()
+        # A worker's breaker moves on when a request reaches it: keep sending until ten in a row
+        # succeed and no worker reports an open breaker any more.
         deadline = time.monotonic() + 15
-        recovered = 0
-        while recovered < 10 and time.monotonic() < deadline:
+        recovered, closed = 0, ""
+        while time.monotonic() < deadline:
             body = webhook(alert(alertname=unique("After"), namespace=namespace, pod="p"))
             recovered = recovered + 1 if _post(gateway.url, body).status_code == 201 else 0
+            if recovered >= 10:
+                closed = requests.get(f"{gateway.url}/metrics", timeout=5).text
+                if sample(closed, "gateway_circuit_breaker_open") == 0:
+                    break
             time.sleep(0.05)
-        closed = requests.get(f"{gateway.url}/metrics", timeout=5).text
 
     assert ready.status_code == 503
     assert "circuit breaker" in ready.json()["detail"]
-    assert recovered == 10
+    assert recovered >= 10
     assert sample(closed, "gateway_circuit_breaker_open") == 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 
@@ -12,3 +15,33 @@ def sample(text: str, name: str, **labels: str) -> float:
             if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
                 return float(s.value)
     return 0.0
+
+
+def per_worker_gauge(metrics_dir: Path, name: str, pids: list[int]) -> dict[int, float]:
+    """Return each live worker's own value of a multiprocess gauge (0 if it has none yet).
+
+    `/metrics` shows the gauge aggregated over the workers; the per-process files under
+    PROMETHEUS_MULTIPROC_DIR still hold each worker's value, labelled with its pid.
+    """
+    files = [str(path) for path in metrics_dir.glob("gauge_*.db")]
+    values = dict.fromkeys(pids, 0.0)
+    for metric in MultiProcessCollector._read_metrics(files).values():
+        for s in metric.samples:
+            # Unaggregated samples carry their labels as (name, value) pairs, the pid among them.
+            pid = int(dict(s.labels).get("pid", -1))
+            if s.name == name and pid in values:
+                values[pid] = float(s.value)
+    return values
+
+
+def worker_pids(master: int) -> list[int]:
+    """Return the pids of the gunicorn workers: the children of the master process."""
+    children = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue
+        if int(fields.get("PPid", "0").strip()) == master:
+            children.append(int(status.parent.name))
+    return sorted(children)
