@@ -115,21 +115,25 @@ class Server:
 
     def worker_pids(self) -> list[int]:
         """Return the pids of the gunicorn workers: the children of the master process."""
-        master = self.pid
-        children: list[int] = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                status = (entry / "status").read_text()
-            except OSError:
-                continue
-            for line in status.splitlines():
-                if line.startswith("PPid:"):
-                    if int(line.split()[1]) == master:
-                        children.append(int(entry.name))
-                    break
-        return sorted(children)
+        return child_pids(self.pid)
+
+
+def child_pids(parent: int) -> list[int]:
+    """Return the pids of the processes whose parent is `parent`, read from /proc."""
+    children: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("PPid:"):
+                if int(line.split()[1]) == parent:
+                    children.append(int(entry.name))
+                break
+    return sorted(children)
 
 
 def rss_kib(pid: int) -> int:

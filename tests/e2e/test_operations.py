@@ -11,7 +11,8 @@ from typing import Any
 
 import requests
 
-from tests.support.metrics import per_worker_gauge, sample, worker_pids
+from bench.processes import child_pids
+from tests.support.metrics import per_worker_gauge, sample
 from tests.support.payloads import alert, unique, webhook
 
 PROMETHEUS = "/api/v1/signals/prometheus"
@@ -153,7 +154,7 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
         fault = kube_api.inject(method="POST", path=creates, status=500)
         metrics_dir = gateway.log.parent / "metrics"
         deadline = time.monotonic() + 15
-        while len(pids := worker_pids(gateway.process.pid)) < 2 and time.monotonic() < deadline:
+        while len(pids := child_pids(gateway.process.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(pids) == 2
 

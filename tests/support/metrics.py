@@ -32,16 +32,3 @@ def per_worker_gauge(metrics_dir: Path, name: str, pids: list[int]) -> dict[int,
             if s.name == name and pid in values:
                 values[pid] = float(s.value)
     return values
-
-
-def worker_pids(master: int) -> list[int]:
-    """Return the pids of the gunicorn workers: the children of the master process."""
-    children = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines())
-        except (OSError, ValueError):
-            continue
-        if int(fields.get("PPid", "0").strip()) == master:
-            children.append(int(status.parent.name))
-    return sorted(children)
