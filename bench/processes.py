@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from app.sandbox.run import NotReady, wait_ready
+from app.sandbox.run import NotReady, stop_process, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 60.0
 _STOP_TIMEOUT = 30.0
 # Settings of the surrounding environment that must not leak into the servers under test.
 _OWN_VARIABLES = ("REDIS_URL", "KUBECONFIG", "PROMETHEUS_MULTIPROC_DIR")
-# A server traced by coverage (the test suite measures its subprocesses) runs several times
-# slower: a benchmark never inherits it.
-_FOREIGN_PREFIXES = ("GATEWAY_", "COVERAGE_", "COV_CORE_")
+# What makes coverage trace a Python subprocess (the test suite measures some of its own).
+_COVERAGE_PREFIXES = ("COVERAGE_", "COV_CORE_")
 
 
 class ServerError(RuntimeError):
@@ -34,12 +32,20 @@ def free_port() -> int:
         return port
 
 
+def untraced(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return `environ` without the variables that make coverage trace a Python subprocess."""
+    return {k: v for k, v in environ.items() if not k.startswith(_COVERAGE_PREFIXES)}
+
+
 def clean_environ() -> dict[str, str]:
-    """Return this process's environment without gateway or coverage settings."""
+    """Return this process's environment without gateway or coverage settings.
+
+    A server traced by coverage runs several times slower: a benchmark never inherits it.
+    """
     return {
         key: value
-        for key, value in os.environ.items()
-        if not key.startswith(_FOREIGN_PREFIXES) and key not in _OWN_VARIABLES
+        for key, value in untraced(os.environ).items()
+        if not key.startswith("GATEWAY_") and key not in _OWN_VARIABLES
     }
 
 
@@ -104,14 +110,8 @@ class Server:
     def stop(self) -> None:
         """SIGTERM and wait (gunicorn stops its workers gracefully); SIGKILL after a timeout."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=_STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            stop_process(process, timeout=_STOP_TIMEOUT)
 
     def worker_pids(self) -> list[int]:
         """Return the pids of the gunicorn workers: the children of the master process."""

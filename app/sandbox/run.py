@@ -69,6 +69,18 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], *, timeout: float) ->
     raise NotReady(f"not ready within {timeout:.0f}s")
 
 
+def stop_process(process: subprocess.Popen[bytes], *, timeout: float) -> None:
+    """SIGTERM `process` and wait up to `timeout` s; SIGKILL it after that. Always reaps it."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def banner(*, url: str, kube: KubeApiServer, kubeconfig: Path) -> str:
     """Return what to print once the sandbox is ready."""
     rr = "apis/remediation.kubernaut.io/v1alpha1/remediationrequests"
@@ -126,10 +138,6 @@ def run_sandbox(*, bind: str, workers: int) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        gateway.terminate()
-        try:
-            gateway.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            gateway.kill()
+        stop_process(gateway, timeout=30)
         kube.stop()
         redis_server.stop()

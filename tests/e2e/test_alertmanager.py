@@ -9,15 +9,13 @@ each notification and the gateway's answer.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
-from app.sandbox.redis_server import RedisServer
+from tests.e2e.conftest import GatewayFactory
 from tests.support.alertmanager import (
     Alertmanager,
     Delivery,
@@ -27,7 +25,6 @@ from tests.support.alertmanager import (
     routing_config,
 )
 from tests.support.payloads import unique
-from tests.support.processes import free_port, running
 
 PROMETHEUS = "/api/v1/signals/prometheus"
 PLURAL = "remediationrequests"
@@ -60,29 +57,15 @@ class Notifications:
 
 
 @pytest.fixture(scope="module")
-def fast_gateway_url(
-    standalone_redis: RedisServer, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A second gateway whose Kubernetes retry budget is 0.5 s, so its 503s come quickly."""
-    workdir = tmp_path_factory.mktemp("fast-gateway")
-    bind = f"127.0.0.1:{free_port()}"
-    env = {
-        "GATEWAY_BIND": bind,
-        "GATEWAY_WORKERS": "2",
-        "GATEWAY_AUTH_MODE": "none",
-        "GATEWAY_KUBERNETES_RETRY_BUDGET": "0.5",
-        # Settings of this gateway's own that only make the test quicker (ignored if unknown):
-        # no drain on shutdown, and a circuit breaker that probes again after 1 s, not 10 s.
-        "GATEWAY_DRAIN_SECONDS": "0",
-        "GATEWAY_BREAKER_COOL_DOWN": "1",
-        "REDIS_URL": standalone_redis.url,
-        "KUBECONFIG": str(kubeconfig),
-        "GATEWAY_REDIS_KEY_PREFIX": f"am{uuid.uuid4().hex[:8]}:",
-        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
-    }
-    url = f"http://{bind}"
-    with running(["serve"], env=env, url=url, log=workdir / "gateway.log"):
-        yield url
+def fast_gateway_url(start_gateway: GatewayFactory) -> Iterator[str]:
+    """A second gateway whose Kubernetes retry budget is 0.5 s, so its 503s come quickly.
+
+    Its circuit breaker probes again after 1 s, not 10 s, so the recovery is quick too.
+    """
+    with start_gateway(
+        GATEWAY_KUBERNETES_RETRY_BUDGET="0.5", GATEWAY_BREAKER_COOL_DOWN="1"
+    ) as gateway:
+        yield gateway.url
 
 
 @pytest.fixture(scope="module")

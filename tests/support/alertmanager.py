@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -25,6 +24,7 @@ from typing import Any
 import requests
 import yaml
 
+from app.sandbox.run import stop_process
 from tests.support.processes import free_port
 
 BINARY = os.environ.get("ALERTMANAGER_BIN", "/usr/bin/prometheus-alertmanager")
@@ -178,14 +178,8 @@ class Alertmanager:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            stop_process(process, timeout=10)
 
     def __enter__(self) -> Alertmanager:
         return self.start()

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.sandbox.run import NotReady, wait_ready
+from app.sandbox.run import NotReady, stop_process, wait_ready
+from bench.processes import free_port, untraced
 
-
-def free_port() -> int:
-    """Return a loopback port that was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def untraced(environ: Mapping[str, str]) -> dict[str, str]:
-    """Return `environ` without the variables that make coverage trace a Python subprocess."""
-    return {k: v for k, v in environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
+__all__ = ["free_port", "running"]
 
 
 @contextmanager
@@ -52,9 +40,4 @@ def running(
                 raise AssertionError(f"{exc}\n{log.read_text(errors='replace')[-3000:]}") from exc
             yield process
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=30)
