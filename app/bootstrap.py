@@ -60,7 +60,6 @@ def build(config: Config) -> Services:
     namespaces = NamespaceCache(kube, ttl=config.namespace_cache_ttl, clock=time.monotonic)
     ingest = IngestService(
         store=store,
-        storms=store,
         remediation_requests=kube,
         classifier=Classifier(namespaces=namespaces, config=config),
         config=config,

@@ -57,6 +57,7 @@ class Config:
     max_body_bytes: int = 512 * 1024
     retry_after: int = 5
     log_level: str = "INFO"
+    access_log: str = "errors"
     auth_mode: str = "kubernetes"
     auth_namespace: str = "kubernaut-system"
     auth_audiences: tuple[str, ...] = ()
@@ -355,6 +356,13 @@ SETTINGS: tuple[Setting, ...] = (
         "GATEWAY_LOG_LEVEL",
         _choice("DEBUG", "INFO", "WARNING", "ERROR", fold=str.upper),
         "log level",
+    ),
+    Setting(
+        "access_log",
+        "logging.access",
+        "GATEWAY_ACCESS_LOG",
+        _choice("all", "errors", "off"),
+        "which requests get an access log line",
     ),
     Setting("auth_mode", "auth.mode", "GATEWAY_AUTH_MODE", _choice("kubernetes", "none"), "auth"),
     Setting(

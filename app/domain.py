@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import Any
 
 
 class Severity(enum.StrEnum):
@@ -64,10 +67,16 @@ class Signal:
     source: str
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
-    payload: bytes = b""
+    # The signal as its sender wrote it (JSON-compatible); serialized only for a new resource.
+    raw: Any = None
     actionable: bool = True
 
-    @property
+    @cached_property
+    def payload(self) -> bytes:
+        """The sender's JSON, compact and with sorted keys."""
+        return json.dumps(self.raw, separators=(",", ":"), sort_keys=True).encode()
+
+    @cached_property
     def fingerprint(self) -> str:
         return fingerprint(
             signal_name=self.name,

@@ -41,7 +41,10 @@ def configure_logging(level: str) -> None:
 
 
 class JsonGunicornLogger(Logger):  # type: ignore[misc]
-    """Gunicorn's error and access logs in the same JSON format as the app's."""
+    """Gunicorn's error and access logs in the same JSON format as the app's. The access log
+    has a line for every request, or (`errors_only`) for responses with status 400 and above."""
+
+    errors_only = False
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
@@ -50,7 +53,7 @@ class JsonGunicornLogger(Logger):  # type: ignore[misc]
                 handler.setFormatter(JsonFormatter())
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
-        if not self.cfg.accesslog:
+        if not self.cfg.accesslog or (self.errors_only and (resp.status_code or 0) < 400):
             return
         headers = {k.lower(): v for k, v in (resp.headers or [])}
         self.access_log.info(
@@ -64,3 +67,9 @@ class JsonGunicornLogger(Logger):  # type: ignore[misc]
                 "bytes": getattr(resp, "sent", 0),
             },
         )
+
+
+class ErrorsAccessLogger(JsonGunicornLogger):
+    """An access log line only for responses with status 400 and above."""
+
+    errors_only = True

@@ -13,7 +13,7 @@ from gunicorn.workers.gthread import ThreadWorker
 from app import create_app
 from app.bootstrap import Services
 from app.config import Config
-from app.logs import JsonGunicornLogger, configure_logging
+from app.logs import ErrorsAccessLogger, JsonGunicornLogger, configure_logging
 
 
 def _child_exit(server: Arbiter, worker: Worker) -> None:
@@ -63,8 +63,10 @@ class GatewayServer(BaseApplication):  # type: ignore[misc]
             "max_requests_jitter": self.config.max_requests // 10,
             "child_exit": _child_exit,
             "loglevel": self.config.log_level.lower(),
-            "logger_class": JsonGunicornLogger,
-            "accesslog": "-",
+            "logger_class": ErrorsAccessLogger
+            if self.config.access_log == "errors"
+            else JsonGunicornLogger,
+            "accesslog": None if self.config.access_log == "off" else "-",
             "proc_name": "kubernaut-gateway",
             # One shared control socket path would collide between instances; nothing uses it.
             "control_socket_disable": True,

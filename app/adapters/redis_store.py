@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any
 
@@ -19,8 +20,9 @@ from app.domain import ObjectRef, StormSettings
 from app.service.errors import StoreUnavailable
 from app.service.ports import (
     ActiveResource,
-    Claim,
+    Observation,
     Occurrences,
+    Recorded,
     StormAggregation,
     StormDecision,
     StormScope,
@@ -28,28 +30,30 @@ from app.service.ports import (
 
 ScriptTimer = Callable[[str, float], None]
 SCRIPTS = (
-    "record_firing",
+    "record_signals",
     "confirm",
     "release",
-    "record_resolved",
     "take_occurrences",
     "retake_later",
-    "observe_storm",
     "settle_storm",
     "take_storm",
     "take_token",
 )
 STORM_MEMBER = "storm:"
+TAG_LENGTH = 16
+log = logging.getLogger(__name__)
 
 
 def short_id(fingerprint: str) -> str:
-    """Return a fingerprint in 43 characters (base64url of its digest): smaller keys."""
-    return base64.urlsafe_b64encode(bytes.fromhex(fingerprint)).rstrip(b"=").decode()
+    """Return a fingerprint's first 128 bits in 22 characters (base64url): smaller keys, and
+    unique within its scope's keys for any practical number of fingerprints."""
+    return base64.urlsafe_b64encode(bytes.fromhex(fingerprint[:32])).rstrip(b"=").decode()
 
 
 def storm_tag(scope: StormScope) -> str:
     """Return the hash tag of a scope's keys: short, fixed-size, one cluster slot per scope."""
-    return hashlib.sha256(f"{scope.namespace}:{scope.signal_name}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{scope.namespace}:{scope.signal_name}".encode()).hexdigest()
+    return digest[:TAG_LENGTH]
 
 
 def _load(name: str) -> str:
@@ -66,7 +70,9 @@ REDIS_ERRORS = (redis.RedisError, RedisClusterException)
 
 
 class RedisDedupStore:
-    """Per-fingerprint dedup records under `{prefix}dedup:{<fingerprint>}`."""
+    """Dedup records and storm state. A record lives under `{prefix}d:{<scope tag>}<short id>`,
+    next to its storm scope's keys `{prefix}storm:{<scope tag>}...`: one hash tag, so one script
+    call (one Cluster slot) covers a scope's signals and their storm."""
 
     def __init__(
         self,
@@ -88,9 +94,22 @@ class RedisDedupStore:
         self._status_interval_ms = int(status_interval * 1000)
         self.queue_key = f"{prefix}occurrences"
         self._storms = storms or StormSettings()
+        s = self._storms
+        self._record_settings = [
+            self._ttl_ms,
+            self._claim_ttl_ms,
+            self._status_interval_ms,
+            s.rate_threshold,
+            int(s.rate_window * 1000),
+            s.pattern_threshold,
+            int(s.pattern_window * 1000),
+            s.max_affected,
+            int(s.quiet_period * 1000),
+        ]
         self._timer = timer
         self._sources = {name: _load(name) for name in SCRIPTS}
         self._scripts: dict[str, Script] = {}
+        self._cluster = False
 
     @property
     def _client(self) -> AnyRedis:
@@ -102,75 +121,150 @@ class RedisDedupStore:
                 except REDIS_ERRORS as exc:
                     raise StoreUnavailable(f"redis: {type(exc).__name__}") from exc
                 self._scripts = {n: client.register_script(s) for n, s in self._sources.items()}
+                self._cluster = isinstance(client, RedisCluster)
                 self._connected = client
             return self._connected
 
-    def key(self, fingerprint: str) -> str:
-        """Return the record's key; the hash tag keeps a script's keys in one cluster slot."""
-        return self._record_key(short_id(fingerprint))
+    def member(self, fingerprint: str, scope: StormScope) -> str:
+        """Return the record's id: its scope's tag and the fingerprint's short id."""
+        return storm_tag(scope) + short_id(fingerprint)
 
-    def _record_key(self, short: str) -> str:
-        return f"{self._prefix}d:{{{short}}}"
+    def key(self, fingerprint: str, scope: StormScope) -> str:
+        """Return the key of a fingerprint's record."""
+        return self._record_key(self.member(fingerprint, scope))
 
-    def record_firing(self, fingerprint: str, *, now_ms: int, token: str, ref: ObjectRef) -> Claim:
-        """Claim the fingerprint, or count a repeat of an existing record."""
-        reply = self._run(
-            "record_firing",
-            [self.key(fingerprint)],
-            [
-                now_ms,
-                self._ttl_ms,
-                self._claim_ttl_ms,
-                token,
-                ref.namespace,
-                ref.name,
-                self._status_interval_ms,
-            ],
-        )
-        claimed, count, namespace, name, first, due = reply
-        if due:
-            self._queue(short_id(fingerprint), due_ms=int(due))
-        return Claim(
-            claimed=bool(claimed),
-            occurrence_count=int(count),
-            ref=ObjectRef(_text(namespace), _text(name)),
-            first_seen_ms=int(first),
-        )
+    def _record_key(self, member: str) -> str:
+        return f"{self._prefix}d:{{{member[:TAG_LENGTH]}}}{member[TAG_LENGTH:]}"
+
+    def record(self, observations: Sequence[Observation], *, now_ms: int) -> list[Recorded]:
+        """Record a request's signals: one script call standalone, one per scope in Cluster.
+
+        Raises StoreUnavailable having given back every claim it made (best effort: a claim it
+        cannot give back expires after the claim TTL)."""
+        groups: dict[str, list[int]] = {}
+        for index, observation in enumerate(observations):
+            groups.setdefault(storm_tag(observation.scope), []).append(index)
+        cluster = self._is_cluster()
+        batches = [[item] for item in groups.items()] if cluster else [list(groups.items())]
+        recorded: list[Recorded | None] = [None] * len(observations)
+        due: dict[str, int] = {}
+        try:
+            for batch in batches:
+                order, reply = self._record_batch(observations, batch, now_ms=now_ms)
+                for index, entry in zip(order, reply, strict=True):
+                    observation = observations[index]
+                    recorded[index] = self._recorded(entry)
+                    if cluster:
+                        self._collect_due(entry, observation, due, now_ms=now_ms)
+            if due:
+                self._queue_all(due)
+        except StoreUnavailable:
+            for index, done in enumerate(recorded):
+                if done is not None and done.kind == "claimed":
+                    self._give_back_quietly(observations[index], now_ms=now_ms)
+            raise
+        return [done for done in recorded if done is not None]
+
+    def _record_batch(
+        self,
+        observations: Sequence[Observation],
+        batch: list[tuple[str, list[int]]],
+        *,
+        now_ms: int,
+    ) -> tuple[list[int], list[Any]]:
+        keys = [] if self._cluster else [self.queue_key]
+        args: list[Any] = [now_ms, *self._record_settings, 0 if self._cluster else 1, len(batch)]
+        order: list[int] = []
+        for tag, indexes in batch:
+            keys += self._storm_keys(tag)
+            args += [STORM_MEMBER + tag, len(indexes)]
+            for index in indexes:
+                observation = observations[index]
+                member = tag + short_id(observation.fingerprint)
+                keys.append(self._record_key(member))
+                args += [
+                    int(observation.firing),
+                    observation.token,
+                    observation.ref.namespace,
+                    observation.ref.name,
+                    observation.resource,
+                    member,
+                ]
+                order.append(index)
+        return order, self._run("record_signals", keys, args)
+
+    def _is_cluster(self) -> bool:
+        self._client  # noqa: B018 - connects, which tells the topology
+        return self._cluster
+
+    @staticmethod
+    def _recorded(entry: list[Any]) -> Recorded:
+        kind = _text(entry[0])
+        if kind == "n":
+            return Recorded("resolved")
+        count, namespace, name, *rest = entry[1:]
+        where = ObjectRef(_text(namespace), _text(name))
+        if kind == "r":
+            state, first = rest
+            created = _text(state) in ("c", "a")
+            return Recorded("resolved", int(count), where if created else None, int(first))
+        first = int(rest[0])
+        if kind == "d":
+            return Recorded("duplicate", int(count), where, first)
+        if kind == "a":
+            return Recorded(
+                "aggregated", int(count), where, first, StormDecision("aggregated", where)
+            )
+        storm = StormDecision("none")
+        if _text(rest[2]) == "tipped":
+            affected = tuple(_text(r) for r in rest[4:])
+            storm = StormDecision("tipped", where, _text(rest[3]), affected)
+        return Recorded("claimed", int(count), where, first, storm)
+
+    def _collect_due(
+        self, entry: list[Any], observation: Observation, due: dict[str, int], *, now_ms: int
+    ) -> None:
+        """Cluster: the status writes a reply asks for (standalone queues them in the script)."""
+        kind = _text(entry[0])
+        if kind == "d" and int(entry[5]):
+            due[self.member(observation.fingerprint, observation.scope)] = int(entry[5])
+        elif kind == "a" and int(entry[5]):
+            tag = storm_tag(observation.scope)
+            due[STORM_MEMBER + tag] = now_ms + self._status_interval_ms
 
     def confirm(
         self,
-        fingerprint: str,
+        observation: Observation,
         *,
         now_ms: int,
-        token: str,
         ref: ObjectRef,
         adopted: ActiveResource | None = None,
-        aggregated: bool = False,
     ) -> int | None:
         """Back the claim by `ref` (adding an adopted resource's history); None if taken over."""
         extra = (adopted.occurrence_count, adopted.first_seen_ms) if adopted else (0, 0)
-        state = "a" if aggregated else "c"
-        args = [now_ms, self._ttl_ms, token, ref.namespace, ref.name, *extra, state]
-        count = int(self._run("confirm", [self.key(fingerprint)], args))
+        args = [now_ms, self._ttl_ms, observation.token, ref.namespace, ref.name, *extra]
+        key = self.key(observation.fingerprint, observation.scope)
+        count = int(self._run("confirm", [key], args))
         return count or None
 
-    def release(self, fingerprint: str, *, now_ms: int, token: str) -> None:
-        """Give the claim up so that the next occurrence claims again."""
-        self._run("release", [self.key(fingerprint)], [now_ms, self._ttl_ms, token])
+    def give_back(self, observation: Observation, *, now_ms: int) -> None:
+        """Release the claim and take the signal out of its scope's rate window."""
+        key = self.key(observation.fingerprint, observation.scope)
+        self._run("release", [key], [now_ms, self._ttl_ms, observation.token])
+        rate_key = self._storm_keys(storm_tag(observation.scope))[1]
+        try:
+            self._client.zrem(rate_key, f"{now_ms}:{observation.token}")
+        except REDIS_ERRORS as exc:
+            raise StoreUnavailable(f"redis storm: {type(exc).__name__}") from exc
 
-    def record_resolved(self, fingerprint: str, *, now_ms: int) -> Claim | None:
-        """Remember that the problem resolved; None when there is no record."""
-        reply = self._run("record_resolved", [self.key(fingerprint)], [now_ms])
-        if not reply:
-            return None
-        count, namespace, name, state, first = reply
-        created = _text(state) in ("c", "a")
-        return Claim(
-            claimed=False,
-            occurrence_count=int(count),
-            ref=ObjectRef(_text(namespace), _text(name)) if created else None,
-            first_seen_ms=int(first or 0),
-        )
+    def _give_back_quietly(self, observation: Observation, *, now_ms: int) -> None:
+        try:
+            self.give_back(observation, now_ms=now_ms)
+        except StoreUnavailable:
+            log.warning(
+                "could not give a claim back; it expires after the claim TTL",
+                extra={"fingerprint": observation.fingerprint},
+            )
 
     def due_occurrences(self, *, now_ms: int, limit: int) -> list[str]:
         """Pop fingerprints whose status write is due; each goes to exactly one caller."""
@@ -219,59 +313,10 @@ class RedisDedupStore:
             return
         self._queue(member, due_ms=due_ms)
 
-    def observe_storm(
-        self,
-        scope: StormScope,
-        *,
-        now_ms: int,
-        new: bool,
-        resource: str,
-        token: str,
-        ref: ObjectRef,
-    ) -> StormDecision:
-        """Count a signal in its scope; decide for a new fingerprint."""
-        tag = storm_tag(scope)
-        s = self._storms
-        reply = self._run(
-            "observe_storm",
-            self._storm_keys(tag),
-            [
-                now_ms,
-                int(new),
-                resource,
-                s.rate_threshold,
-                int(s.rate_window * 1000),
-                s.pattern_threshold,
-                int(s.pattern_window * 1000),
-                s.max_affected,
-                int(s.quiet_period * 1000),
-                token,
-                ref.namespace,
-                ref.name,
-            ],
-        )
-        kind = _text(reply[0])
-        if kind == "aggregated":
-            if int(reply[3]):
-                self._queue(STORM_MEMBER + tag, due_ms=now_ms + self._status_interval_ms)
-            return StormDecision(kind, ObjectRef(_text(reply[1]), _text(reply[2])))
-        if kind == "tipped":
-            affected = tuple(_text(r) for r in reply[2:])
-            return StormDecision(kind, ref, _text(reply[1]), affected)
-        return StormDecision("none")
-
     def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
         """Mark the storm resource created, or end the storm if it could not be."""
         key = self._storm_keys(storm_tag(scope))[0]
         self._run("settle_storm", [key], [token, int(created)])
-
-    def forget_signal(self, scope: StormScope, *, now_ms: int, token: str) -> None:
-        """Take back a signal that was not recorded, so a sender's retries count once."""
-        rate_key = self._storm_keys(storm_tag(scope))[1]
-        try:
-            self._client.zrem(rate_key, f"{now_ms}:{token}")
-        except REDIS_ERRORS as exc:
-            raise StoreUnavailable(f"redis storm: {type(exc).__name__}") from exc
 
     def _take_storm(self, tag: str, *, now_ms: int) -> StormAggregation | int | None:
         keys = self._storm_keys(tag)
@@ -293,10 +338,13 @@ class RedisDedupStore:
         base = f"{self._prefix}storm:{{{tag}}}"
         return [base, f"{base}:rate", f"{base}:pattern", f"{base}:affected"]
 
-    def _queue(self, fingerprint: str, *, due_ms: int) -> None:
+    def _queue(self, member: str, *, due_ms: int) -> None:
+        self._queue_all({member: due_ms})
+
+    def _queue_all(self, due: dict[str, int]) -> None:
         try:
             pipe = self._client.pipeline(transaction=False)
-            pipe.zadd(self.queue_key, {fingerprint: due_ms})
+            pipe.zadd(self.queue_key, due)
             pipe.pexpire(self.queue_key, self._ttl_ms)
             pipe.execute()
         except REDIS_ERRORS as exc:

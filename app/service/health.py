@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 
 from app.service.errors import Unavailable
-from app.service.ports import DedupStore, NamespaceDirectory
+from app.service.ports import NamespaceDirectory, SignalStore
 
 
 class Readiness:
@@ -15,7 +15,7 @@ class Readiness:
     def __init__(
         self,
         *,
-        store: DedupStore,
+        store: SignalStore,
         kubernetes: NamespaceDirectory,
         clock: Callable[[], float],
         circuit: Callable[[], str] = lambda: "closed",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,12 +17,11 @@ from app.service.classify import Classifier
 from app.service.errors import GatewayError
 from app.service.normalize import alert_signals, event_signal
 from app.service.ports import (
-    Claim,
-    DedupStore,
+    Observation,
+    Recorded,
     RemediationRequests,
-    StormDecision,
+    SignalStore,
     StormScope,
-    StormStore,
 )
 from app.service.resource import Storm, affected_resource, new_name, remediation_request
 
@@ -40,8 +41,7 @@ class IngestService:
     def __init__(
         self,
         *,
-        store: DedupStore,
-        storms: StormStore,
+        store: SignalStore,
         remediation_requests: RemediationRequests,
         classifier: Classifier,
         config: Config,
@@ -50,7 +50,6 @@ class IngestService:
         observe_storm: Callable[[str], None] | None = None,
     ) -> None:
         self._store = store
-        self._storms = storms
         self._storm_settings = config.storms
         self._rrs = remediation_requests
         self._classifier = classifier
@@ -81,141 +80,175 @@ class IngestService:
         return self.ingest([signal])
 
     def ingest(self, signals: Sequence[Signal]) -> list[Result]:
-        """Record every signal in order; raise Unavailable if one cannot be recorded."""
-        results = []
+        """Record every signal of a request; raise Unavailable if they cannot all be recorded.
+
+        The store records the whole request at once (one Redis call); only claimed
+        fingerprints then go to Kubernetes, one by one. If one of those fails, every claim of
+        the request that is not backed by a resource yet is given back before the error
+        propagates, so the sender's retry claims them again."""
+        started = time.perf_counter()
+        now = self._clock()
+        now_ms = _ms(now)
+        plans: list[_Plan | None] = []
+        observations: list[Observation] = []
         for signal in signals:
-            started = time.perf_counter()
-            result = self._ingest_one(signal)
+            if not signal.actionable:
+                plans.append(None)
+                continue
+            planned = self._plan(signal)
+            plans.append(planned)
+            observations.append(planned.observation)
+        recorded = iter(self._store.record(observations, now_ms=now_ms) if observations else [])
+        work = [
+            (signal, plan, next(recorded) if plan else None)
+            for signal, plan in zip(signals, plans, strict=True)
+        ]
+        results: list[Result] = []
+        for position, (signal, plan, done) in enumerate(work):
+            if plan is None or done is None:
+                result = Result(signal.fingerprint, Outcome.IGNORED)
+            elif done.kind == "claimed" and plan.classification:
+                try:
+                    result = self._create(signal, plan, plan.classification, done, now=now)
+                except GatewayError:
+                    self._give_back(
+                        [
+                            p.observation
+                            for _, p, d in work[position:]
+                            if p and d and d.kind == "claimed"
+                        ],
+                        now_ms=now_ms,
+                    )
+                    raise
+            else:
+                result = Result(
+                    signal.fingerprint, _OUTCOMES[done.kind], done.ref, done.occurrence_count
+                )
             self._observe(signal, result.outcome)
-            log.info(
-                "signal %s",
-                result.outcome.value,
-                extra={
-                    "fingerprint": result.fingerprint,
-                    "outcome": result.outcome.value,
-                    "signalType": signal.signal_type.value,
-                    "signalName": signal.name,
-                    "resource": result.remediation_request.name
-                    if result.remediation_request
-                    else None,
-                    "occurrenceCount": result.occurrence_count,
-                    "durationMs": round((time.perf_counter() - started) * 1000, 3),
-                },
-            )
             results.append(result)
+        self._log(signals, results, started=started)
         return results
 
-    def _ingest_one(self, signal: Signal) -> Result:
-        if not signal.actionable:
-            return Result(signal.fingerprint, Outcome.IGNORED)
-        now = self._clock()
+    def _plan(self, signal: Signal) -> _Plan:
+        scope = StormScope(signal.namespace, signal.name)
         if not signal.firing:
-            record = self._store.record_resolved(signal.fingerprint, now_ms=_ms(now))
-            return Result(
-                signal.fingerprint,
-                Outcome.RESOLVED,
-                record.ref if record else None,
-                record.occurrence_count if record else None,
-            )
-        return self._record_firing(signal, now)
-
-    def _record_firing(self, signal: Signal, now: datetime) -> Result:
+            return _Plan(Observation(signal.fingerprint, scope, firing=False))
         classification = self._classifier.classify(signal)
-        token = uuid.uuid4().hex
-        name = new_name(signal.fingerprint)
-        claim = self._store.record_firing(
+        observation = Observation(
             signal.fingerprint,
-            now_ms=_ms(now),
-            token=token,
-            ref=ObjectRef(classification.namespace, name),
-        )
-        storm = self._storms.observe_storm(
-            StormScope(signal.namespace, signal.name),
-            now_ms=_ms(now),
-            new=claim.claimed,
+            scope,
+            firing=True,
+            token=uuid.uuid4().hex,
+            ref=ObjectRef(classification.namespace, new_name(signal.fingerprint)),
             resource=affected_resource(signal),
-            token=token,
-            ref=ObjectRef(classification.namespace, name),
         )
-        if not claim.claimed:
-            return Result(signal.fingerprint, Outcome.DUPLICATE, claim.ref, claim.occurrence_count)
-        try:
-            if storm.kind == "aggregated" and storm.ref:
-                self._store.confirm(
-                    signal.fingerprint,
-                    now_ms=_ms(now),
-                    token=token,
-                    ref=storm.ref,
-                    aggregated=True,
+        return _Plan(observation, classification)
+
+    def _give_back(self, observations: list[Observation], *, now_ms: int) -> None:
+        """Give claims back after a failure; one that cannot be expires after the claim TTL."""
+        for observation in observations:
+            try:
+                self._store.give_back(observation, now_ms=now_ms)
+            except GatewayError:
+                log.warning(
+                    "could not give a claim back; it expires after the claim TTL",
+                    extra={"fingerprint": observation.fingerprint},
                 )
-                return Result(
-                    signal.fingerprint, Outcome.AGGREGATED, storm.ref, claim.occurrence_count
+
+    def _create(
+        self,
+        signal: Signal,
+        plan: _Plan,
+        classification: Classification,
+        claim: Recorded,
+        *,
+        now: datetime,
+    ) -> Result:
+        """Create the resource of a claimed fingerprint: its scope's storm resource when it
+        tipped the scope, else its own (or adopt the active one Kubernetes has)."""
+        if claim.storm.kind == "tipped":
+            return self._create_storm(signal, plan.observation, classification, claim, now=now)
+        return self._create_or_adopt(signal, plan.observation, classification, claim, now=now)
+
+    def _log(self, signals: Sequence[Signal], results: list[Result], *, started: float) -> None:
+        """A line per signal that made or joined a resource (rare, and worth reading); the
+        request's summary only at DEBUG (repeats are what the metrics count)."""
+        elapsed = round((time.perf_counter() - started) * 1000, 3)
+        for signal, result in zip(signals, results, strict=True):
+            if result.outcome in (Outcome.CREATED, Outcome.AGGREGATED):
+                log.info(
+                    "signal %s",
+                    result.outcome.value,
+                    extra={
+                        "fingerprint": result.fingerprint,
+                        "outcome": result.outcome.value,
+                        "signalType": signal.signal_type.value,
+                        "signalName": signal.name,
+                        "resource": result.remediation_request.name
+                        if result.remediation_request
+                        else None,
+                        "occurrenceCount": result.occurrence_count,
+                        "durationMs": elapsed,
+                    },
                 )
-            if storm.kind == "tipped":
-                return self._create_storm(
-                    signal, classification, claim, storm, name=name, token=token
-                )
-            return self._create_or_adopt(signal, classification, claim, name=name, token=token)
-        except GatewayError:
-            self._store.release(signal.fingerprint, now_ms=_ms(now), token=token)
-            self._storms.forget_signal(
-                StormScope(signal.namespace, signal.name), now_ms=_ms(now), token=token
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "signals recorded",
+                extra={
+                    "signals": len(results),
+                    "outcomes": dict(Counter(result.outcome.value for result in results)),
+                    "durationMs": elapsed,
+                },
             )
-            raise
 
     def _create_storm(
         self,
         signal: Signal,
+        claimed: Observation,
         classification: Classification,
-        claim: Claim,
-        storm: StormDecision,
+        claim: Recorded,
         *,
-        name: str,
-        token: str,
+        now: datetime,
     ) -> Result:
         """Create the storm resource of the scope this signal tipped into a storm."""
-        now = self._clock()
-        scope = StormScope(signal.namespace, signal.name)
+        storm = claim.storm
         window = self._storm_settings.window(storm.storm_type)
         body = _body(
             signal,
             classification,
             claim,
-            name=name,
+            name=claimed.ref.name,
             now=now,
             storm=Storm(storm.storm_type, window, storm.affected),
         )
         try:
             ref = self._rrs.create(body)
         except GatewayError:
-            self._storms.settle_storm(scope, token=token, created=False)
+            self._store.settle_storm(claimed.scope, token=claimed.token, created=False)
             raise
-        self._storms.settle_storm(scope, token=token, created=True)
+        self._store.settle_storm(claimed.scope, token=claimed.token, created=True)
         self._observe_storm(storm.storm_type)
-        self._store.confirm(signal.fingerprint, now_ms=_ms(now), token=token, ref=ref)
+        self._store.confirm(claimed, now_ms=_ms(now), ref=ref)
         log.info("storm detected", extra={"stormType": storm.storm_type, "resource": ref.name})
         return Result(signal.fingerprint, Outcome.CREATED, ref, claim.occurrence_count)
 
     def _create_or_adopt(
         self,
         signal: Signal,
+        claimed: Observation,
         classification: Classification,
-        claim: Claim,
+        claim: Recorded,
         *,
-        name: str,
-        token: str,
+        now: datetime,
     ) -> Result:
         """Adopt the fingerprint's active resource if Kubernetes has one, else create one."""
-        now = self._clock()
         active = self._rrs.find_active(signal.fingerprint, namespace=classification.namespace)
         if active:
             ref, outcome = active.ref, Outcome.DUPLICATE
         else:
-            body = _body(signal, classification, claim, name=name, now=now)
+            body = _body(signal, classification, claim, name=claimed.ref.name, now=now)
             ref, outcome = self._rrs.create(body), Outcome.CREATED
-        count = self._store.confirm(
-            signal.fingerprint, now_ms=_ms(now), token=token, ref=ref, adopted=active
-        )
+        count = self._store.confirm(claimed, now_ms=_ms(now), ref=ref, adopted=active)
         if count is None:
             log.warning(
                 "dedup claim was taken over while creating; a second resource may exist",
@@ -226,10 +259,25 @@ class IngestService:
         return Result(signal.fingerprint, outcome, ref, mine)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """A signal's observation, and for a firing one its classification."""
+
+    observation: Observation
+    classification: Classification | None = None
+
+
+_OUTCOMES = {
+    "duplicate": Outcome.DUPLICATE,
+    "aggregated": Outcome.AGGREGATED,
+    "resolved": Outcome.RESOLVED,
+}
+
+
 def _body(
     signal: Signal,
     classification: Classification,
-    claim: Claim,
+    claim: Recorded,
     *,
     name: str,
     now: datetime,
@@ -241,7 +289,7 @@ def _body(
         name=name,
         received_at=now,
         first_seen=datetime.fromtimestamp(claim.first_seen_ms / 1000, UTC),
-        occurrence_count=claim.occurrence_count,
+        occurrence_count=claim.occurrence_count or 1,
         storm=storm,
     )
 

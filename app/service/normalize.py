@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
@@ -39,10 +38,6 @@ def _severity(raw: str, *, aliases: Mapping[str, str], default: str) -> Severity
     if value in Severity.__members__.values():
         return Severity(value)
     return Severity(aliases.get(value, default))
-
-
-def _payload(raw: Any) -> bytes:
-    return json.dumps(raw, separators=(",", ":"), sort_keys=True).encode()
 
 
 def alert_signals(
@@ -97,7 +92,7 @@ def alert_signal(
         source=source,
         labels=bounded(labels, limit=MAX_LABEL_VALUE),
         annotations=bounded(alert["annotations"], limit=MAX_ANNOTATION_VALUE),
-        payload=_payload(raw),
+        raw=raw,
     )
 
 
@@ -145,6 +140,6 @@ def event_signal(
             else {},
             limit=MAX_ANNOTATION_VALUE,
         ),
-        payload=_payload(raw),
+        raw=raw,
         actionable=event["type"] == "Warning",
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -82,51 +82,59 @@ class StormAggregation:
     affected: tuple[str, ...]
 
 
-class StormStore(Protocol):
-    """Storm state per scope (Redis in production); nothing lives in a worker's memory."""
-
-    def observe_storm(
-        self,
-        scope: StormScope,
-        *,
-        now_ms: int,
-        new: bool,
-        resource: str,
-        token: str,
-        ref: ObjectRef,
-    ) -> StormDecision:
-        """Count a signal in its scope; decide for a new fingerprint."""
-
-    def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
-        """Mark the storm resource created, or end the storm if it could not be."""
-
-    def forget_signal(self, scope: StormScope, *, now_ms: int, token: str) -> None:
-        """Take back a signal that was not recorded, so a sender's retries count once."""
+NO_REF = ObjectRef("", "")
 
 
-class DedupStore(Protocol):
-    """Atomic per-fingerprint records (Redis in production)."""
+@dataclass(frozen=True)
+class Observation:
+    """One signal of a request, as the store records it."""
 
-    def record_firing(self, fingerprint: str, *, now_ms: int, token: str, ref: ObjectRef) -> Claim:
-        """Claim the fingerprint, or count a repeat of an existing record."""
+    fingerprint: str
+    scope: StormScope
+    firing: bool
+    # For a firing signal: the claim token and the resource a claimer will create.
+    token: str = ""
+    ref: ObjectRef = NO_REF
+    # The signal's resource as namespace:Kind:name (what pattern storms count).
+    resource: str = ""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the store made of one observation."""
+
+    kind: str  # claimed | duplicate | aggregated | resolved
+    occurrence_count: int | None = None
+    # claimed: the resource to create; duplicate: the record's; aggregated: the storm's;
+    # resolved: the created resource, if any.
+    ref: ObjectRef | None = None
+    first_seen_ms: int = 0
+    storm: StormDecision = StormDecision("none")
+
+
+class SignalStore(Protocol):
+    """Dedup records and storm state (Redis in production); nothing in a worker's memory."""
+
+    def record(self, observations: Sequence[Observation], *, now_ms: int) -> list[Recorded]:
+        """Record a request's signals at once, or raise StoreUnavailable having kept none of
+        its claims."""
 
     def confirm(
         self,
-        fingerprint: str,
+        observation: Observation,
         *,
         now_ms: int,
-        token: str,
         ref: ObjectRef,
         adopted: ActiveResource | None = None,
-        aggregated: bool = False,
     ) -> int | None:
         """Back the claim by `ref` (adding an adopted resource's history); None if taken over."""
 
-    def release(self, fingerprint: str, *, now_ms: int, token: str) -> None:
-        """Give the claim up so that the next occurrence claims again."""
+    def give_back(self, observation: Observation, *, now_ms: int) -> None:
+        """Release the claim and take the signal out of its scope's rate window, so that the
+        sender's retry claims again and counts once."""
 
-    def record_resolved(self, fingerprint: str, *, now_ms: int) -> Claim | None:
-        """Remember that the problem resolved; None when there is no record."""
+    def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
+        """Mark the storm resource created, or end the storm if it could not be."""
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers."""

@@ -17,13 +17,18 @@ KIND = "RemediationRequest"
 MANAGED_BY = "kubernaut-gateway"
 MAX_PAYLOAD = 1024 * 1024
 _NAME_ALPHABET = string.ascii_lowercase + string.digits
+_SUFFIXES = len(_NAME_ALPHABET) ** 8
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
 def new_name(fingerprint: str) -> str:
     """Return rr-<12 hex of the fingerprint>-<8 random [a-z0-9]>: never reused."""
-    suffix = "".join(secrets.choice(_NAME_ALPHABET) for _ in range(8))
-    return f"rr-{fingerprint[:12]}-{suffix}"
+    number = secrets.randbelow(_SUFFIXES)
+    suffix = []
+    for _ in range(8):
+        number, digit = divmod(number, 36)
+        suffix.append(_NAME_ALPHABET[digit])
+    return f"rr-{fingerprint[:12]}-{''.join(suffix)}"
 
 
 def rfc3339(moment: datetime) -> str:

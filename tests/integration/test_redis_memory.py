@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from app.adapters.redis_store import RedisDedupStore, storm_tag
 from app.domain import ObjectRef, StormSettings, fingerprint
 from app.sandbox.redis_server import RedisServer
-from app.service.ports import StormScope
+from app.service.ports import Observation, StormScope
 
 WARM = 300
 COUNT = 1200
@@ -28,27 +29,46 @@ def _store(redis_server: RedisServer) -> RedisDedupStore:
     return RedisDedupStore(redis_server.client(), prefix="kgw:", ttl=300, claim_ttl=30)
 
 
+def _observation(i: int, token: str) -> Observation:
+    # A scope per fingerprint: none of them storms.
+    name = f"HighCPU{i}"
+    fp = fingerprint(signal_name=name, namespace="prod", kind="Pod", name=f"api-{i}")
+    ref = ObjectRef("prod", f"rr-{fp[:12]}-{uuid.uuid4().hex[:8]}")
+    return Observation(
+        fp, StormScope("prod", name), firing=True, token=token, ref=ref, resource=f"api-{i}"
+    )
+
+
 def _activate(store: RedisDedupStore, numbers: range) -> None:
     """Make fingerprints active: claimed, created, and repeated once."""
     for i in numbers:
-        fp = fingerprint(signal_name="HighCPU", namespace="prod", kind="Pod", name=f"api-{i}")
-        ref = ObjectRef("prod", f"rr-{fp[:12]}-{uuid.uuid4().hex[:8]}")
-        store.record_firing(fp, now_ms=NOW, token="t", ref=ref)
-        store.confirm(fp, now_ms=NOW, token="t", ref=ref)
-        store.record_firing(fp, now_ms=NOW + 1, token="u", ref=ref)
+        claimed = _observation(i, uuid.uuid4().hex)
+        (first,) = store.record([claimed], now_ms=NOW)
+        assert first.kind == "claimed"
+        assert store.confirm(claimed, now_ms=NOW, ref=claimed.ref) == 1
+        (repeat,) = store.record([_observation(i, uuid.uuid4().hex)], now_ms=NOW + 1)
+        assert (repeat.kind, repeat.occurrence_count) == ("duplicate", 2)
+
+
+def _records_only(store: RedisDedupStore, client: Any) -> int:
+    """Used memory once the scopes' keys and the status-write queue are gone (the queue only
+    holds counts not yet written, for seconds): what the records take."""
+    client.delete(store.queue_key)
+    scopes = list(client.scan_iter("kgw:storm:*", count=1000))
+    if scopes:
+        client.delete(*scopes)
+    used: int = client.info("memory")["used_memory"]
+    return used
 
 
 def test_an_active_fingerprint_costs_at_most_300_bytes_of_redis(quiet_redis):
     store = _store(quiet_redis)
     client = quiet_redis.client()
     _activate(store, range(WARM))
-    client.delete(store.queue_key)
-    used_before = client.info("memory")["used_memory"]
+    used_before = _records_only(store, client)
 
     _activate(store, range(WARM, WARM + COUNT))
-    # The status-write queue only holds counts not yet written (seconds); steady state is without.
-    client.delete(store.queue_key)
-    per_fingerprint = (client.info("memory")["used_memory"] - used_before) / COUNT
+    per_fingerprint = (_records_only(store, client) - used_before) / COUNT
 
     print(f"\nRedis bytes per active fingerprint: {per_fingerprint:.0f}")
     assert per_fingerprint <= 300
@@ -62,14 +82,16 @@ def test_a_storm_scope_is_bounded_whatever_the_storm_size(quiet_redis):
 
     def storm_of(numbers: range) -> int:
         for i in numbers:
-            store.observe_storm(
+            fp = fingerprint(signal_name="PodDown", namespace="prod", kind="Pod", name=f"p-{i}")
+            observation = Observation(
+                fp,
                 scope,
-                now_ms=NOW + i,
-                new=True,
-                resource=f"prod:Pod:p-{i}",
+                firing=True,
                 token=f"t{i}",
-                ref=ObjectRef("prod", "rr-storm"),
+                ref=ObjectRef("prod", f"rr-{i}"),
+                resource=f"prod:Pod:p-{i}",
             )
+            store.record([observation], now_ms=NOW + i)
         return sum(client.memory_usage(key) or 0 for key in client.scan_iter("kgw:storm:*"))
 
     after_200 = storm_of(range(200))

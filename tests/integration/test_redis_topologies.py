@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import socket
 import subprocess
 import time
@@ -22,6 +23,7 @@ from app.adapters.redis_store import RedisDedupStore
 from app.domain import ObjectRef
 from app.sandbox.redis_cluster import RedisClusterServer
 from app.sandbox.redis_server import RedisServer, find_redis_server
+from app.service.ports import Observation, StormScope
 
 TIMEOUT = 1.0
 MASTER_PASSWORD = "master-pw-Zq9"
@@ -251,15 +253,21 @@ def test_the_dedup_store_scripts_work_on_the_cluster(cluster_client):
         cast(Any, cluster_client), prefix=f"t{uuid.uuid4().hex[:8]}:", ttl=60, claim_ttl=5
     )
     ref = ObjectRef("ns", "rr-1")
-    fingerprints = [uuid.uuid4().hex for _ in range(6)]  # spread over the masters
 
-    for fingerprint in fingerprints:
-        claim = store.record_firing(fingerprint, now_ms=1_000, token="tok", ref=ref)
-        assert claim.claimed
-        assert store.confirm(fingerprint, now_ms=1_001, token="tok", ref=ref)
-        repeat = store.record_firing(fingerprint, now_ms=1_002, token="other", ref=ref)
-        assert not repeat.claimed
-        assert repeat.occurrence_count == 2
+    def observation(i: int, token: str) -> Observation:
+        # A scope per signal: the groups of one request spread over the masters.
+        fp = hashlib.sha256(f"fp{i}".encode()).hexdigest()
+        return Observation(fp, StormScope("ns", f"A{i}"), True, token, ref, f"ns:Pod:p{i}")
+
+    first = [observation(i, "tok") for i in range(6)]
+    slots = {cluster_client.keyslot(store.key(o.fingerprint, o.scope)) for o in first}
+    assert len(slots) > 1, "the test needs scopes in several slots"
+    claims = store.record(first, now_ms=1_000)
+    assert [c.kind for c in claims] == ["claimed"] * 6
+    for claimed in first:
+        assert store.confirm(claimed, now_ms=1_001, ref=ref)
+    repeats = store.record([observation(i, "other") for i in range(6)], now_ms=1_002)
+    assert [(r.kind, r.occurrence_count) for r in repeats] == [("duplicate", 2)] * 6
     store.ping()
 
 

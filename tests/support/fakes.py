@@ -2,46 +2,59 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.domain import ObjectRef
 from app.service.errors import KubernetesUnavailable
 from app.service.ports import (
     ActiveResource,
-    Claim,
+    Observation,
+    Recorded,
     StormAggregation,
-    StormDecision,
     StormScope,
 )
 
 
 class FakeStore:
-    """An in-memory DedupStore with the same claim semantics as the Lua scripts."""
+    """An in-memory SignalStore with the claim semantics of the Lua script, and no storms."""
 
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
+        self.calls = 0
 
-    def record_firing(self, fingerprint: str, *, now_ms: int, token: str, ref: ObjectRef) -> Claim:
+    def record(self, observations: Sequence[Observation], *, now_ms: int) -> list[Recorded]:
+        self.calls += 1
+        return [self._one(observation, now_ms) for observation in observations]
+
+    def _one(self, observation: Observation, now_ms: int) -> Recorded:
+        fingerprint = observation.fingerprint
+        if not observation.firing:
+            found = self.records.get(fingerprint)
+            if found is None:
+                return Recorded("resolved")
+            found["resolved"] = now_ms
+            created = found.get("state") == "created"
+            return Recorded(
+                "resolved", found["count"], found["ref"] if created else None, found["first"]
+            )
         record = self.records.setdefault(fingerprint, {"count": 0, "first": now_ms})
         record["count"] += 1
         if record.get("state") in ("pending", "created"):
-            return Claim(False, record["count"], record["ref"], record["first"])
-        record.update(state="pending", token=token, ref=ref)
-        return Claim(True, record["count"], ref, record["first"])
+            return Recorded("duplicate", record["count"], record["ref"], record["first"])
+        record.update(state="pending", token=observation.token, ref=observation.ref)
+        return Recorded("claimed", record["count"], observation.ref, record["first"])
 
     def confirm(
         self,
-        fingerprint: str,
+        observation: Observation,
         *,
         now_ms: int,
-        token: str,
         ref: ObjectRef,
         adopted: ActiveResource | None = None,
-        aggregated: bool = False,
     ) -> int | None:
-        record = self.records[fingerprint]
-        if record.get("token") != token:
+        record = self.records[observation.fingerprint]
+        if record.get("token") != observation.token:
             return None
         if adopted:
             record["count"] += adopted.occurrence_count
@@ -49,44 +62,18 @@ class FakeStore:
         record.update(state="created", ref=ref, token=None)
         return int(record["count"])
 
-    def release(self, fingerprint: str, *, now_ms: int, token: str) -> None:
-        record = self.records[fingerprint]
-        if record.get("token") == token:
+    def give_back(self, observation: Observation, *, now_ms: int) -> None:
+        record = self.records[observation.fingerprint]
+        if record.get("token") == observation.token:
             record["count"] -= 1
             record.update(state="released", token=None)
             if record["count"] == 0:
-                del self.records[fingerprint]
-
-    def record_resolved(self, fingerprint: str, *, now_ms: int) -> Claim | None:
-        record = self.records.get(fingerprint)
-        if record is None:
-            return None
-        record["resolved"] = now_ms
-        return Claim(False, record["count"], record["ref"], record["first"])
-
-    def ping(self) -> None:
-        return None
-
-
-class NoStorms:
-    """A StormStore whose scopes never storm."""
-
-    def observe_storm(
-        self,
-        scope: StormScope,
-        *,
-        now_ms: int,
-        new: bool,
-        resource: str,
-        token: str,
-        ref: ObjectRef,
-    ) -> StormDecision:
-        return StormDecision("none")
+                del self.records[observation.fingerprint]
 
     def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
         return None
 
-    def forget_signal(self, scope: StormScope, *, now_ms: int, token: str) -> None:
+    def ping(self) -> None:
         return None
 
 
@@ -98,11 +85,14 @@ class FakeKubernetes:
         self.created: list[Mapping[str, Any]] = []
         self.lookups: list[str] = []
         self.failing = False
+        # Creates fail once this many have succeeded (None: no limit).
+        self.creates_before_failing: int | None = None
         self.active: dict[str, ActiveResource] = {}
         self.statuses: list[tuple[ObjectRef, int]] = []
 
     def create(self, body: Mapping[str, Any]) -> ObjectRef:
-        if self.failing:
+        limit = self.creates_before_failing
+        if self.failing or (limit is not None and len(self.created) >= limit):
             raise KubernetesUnavailable("kubernetes create: gave up: HTTP 500")
         self.created.append(body)
         return ObjectRef(body["metadata"]["namespace"], body["metadata"]["name"])

@@ -8,7 +8,7 @@ from app.service.classify import Classifier, NamespaceCache
 from app.service.errors import KubernetesUnavailable
 from app.service.ingest import IngestService
 from app.service.ports import ActiveResource
-from tests.support.fakes import FakeKubernetes, FakeStore, NoStorms
+from tests.support.fakes import FakeKubernetes, FakeStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -31,7 +31,7 @@ def _signal(*, namespace="prod-a", pod="p1", severity=Severity.CRITICAL, firing=
         firing=firing,
         firing_time=NOW,
         source="alertmanager",
-        payload=b"{}",
+        raw={},
     )
 
 
@@ -40,7 +40,6 @@ def _service(kube, store=None, config=None, clock=None):
     namespaces = NamespaceCache(kube, ttl=config.namespace_cache_ttl, clock=clock or Clock())
     return IngestService(
         store=store or FakeStore(),
-        storms=NoStorms(),
         remediation_requests=kube,
         classifier=Classifier(namespaces=namespaces, config=config),
         config=config,
@@ -138,6 +137,34 @@ def test_failed_create_releases_the_claim_so_the_retry_creates():
     (retry,) = service.ingest([_signal()])
     assert retry.outcome is Outcome.CREATED
     assert retry.occurrence_count == 1
+
+
+def test_a_request_is_recorded_in_one_store_call_whatever_its_number_of_signals():
+    kube = FakeKubernetes({"prod-a": {}})
+    store = FakeStore()
+    service = _service(kube, store=store)
+    signals = [_signal(pod=f"p{i}") for i in range(20)] + [_signal(pod="p0", firing=False)]
+    results = service.ingest(signals)
+    assert store.calls == 1
+    assert [r.outcome for r in results] == [Outcome.CREATED] * 20 + [Outcome.RESOLVED]
+    service.ingest(signals)
+    assert store.calls == 2
+
+
+def test_a_failed_create_gives_back_every_claim_of_the_request_not_yet_created():
+    kube = FakeKubernetes({"prod-a": {}})
+    service = _service(kube)
+    signals = [_signal(pod=f"p{i}") for i in range(5)]
+    kube.creates_before_failing = 2
+    with pytest.raises(KubernetesUnavailable):
+        service.ingest(signals)
+    kube.creates_before_failing = None
+    retry = service.ingest(signals)
+    # The two created before the failure repeat; the failed one and the two after it, which
+    # were claimed in the same store call, are created by the retry (each counted once).
+    assert [r.outcome for r in retry] == [Outcome.DUPLICATE] * 2 + [Outcome.CREATED] * 3
+    assert [r.occurrence_count for r in retry] == [2, 2, 1, 1, 1]
+    assert len(kube.created) == 5
 
 
 def test_resolved_never_creates_and_reports_the_existing_resource():

@@ -1,7 +1,7 @@
 -- Give a claim up after its resource could not be created, so the next delivery claims again.
 -- The failed delivery's own occurrence is taken back (the sender got a 503 and will retry);
 -- repeats that were counted against the pending claim are kept.
--- KEYS[1]  the fingerprint's record (see record_firing.lua)
+-- KEYS[1]  the fingerprint's record (see record_signals.lua)
 -- ARGV[1]  now, ms since the epoch
 -- ARGV[2]  record TTL, ms
 -- ARGV[3]  claim token

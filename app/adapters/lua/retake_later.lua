@@ -1,5 +1,5 @@
 -- Mark a fingerprint's occurrences unwritten again after a failed status write.
--- KEYS[1]  the fingerprint's record (see record_firing.lua)
+-- KEYS[1]  the fingerprint's record (see record_signals.lua)
 -- ARGV[1]  now, ms since the epoch
 -- Reply:   1 marked, 0 the record is gone (nothing left to write)
 if redis.call('EXISTS', KEYS[1]) == 0 then

@@ -1,5 +1,5 @@
 -- Settle a storm after its resource was created (or could not be).
--- KEYS[1]  scope hash (see observe_storm.lua)
+-- KEYS[1]  scope hash (see record_signals.lua)
 -- ARGV[1]  claim token of the tipping signal
 -- ARGV[2]  1 created (the storm goes on), 0 failed (the scope leaves the storm; the next new
 --          fingerprint may tip it again)

@@ -1,6 +1,6 @@
 -- Take a fingerprint's unwritten occurrences for one status write. Only the worker that popped
 -- the fingerprint from the queue calls this, and at most once per ARGV[2] ms per resource.
--- KEYS[1]  the fingerprint's record (see record_firing.lua)
+-- KEYS[1]  the fingerprint's record (see record_signals.lua)
 -- ARGV[1]  now, ms since the epoch
 -- ARGV[2]  least ms between two status writes of one resource
 -- Reply:   {0} nothing to write; {1, due ms} not yet (requeue for then);

@@ -1,5 +1,5 @@
 -- Take a storm's aggregation figures for one status write (see take_occurrences.lua).
--- KEYS[1]  scope hash (see observe_storm.lua)
+-- KEYS[1]  scope hash (see record_signals.lua)
 -- KEYS[2]  list of affected resources
 -- ARGV[1]  now, ms since the epoch
 -- Reply:   {0} nothing to write (no storm, or nothing new); {1, due ms} the storm resource is

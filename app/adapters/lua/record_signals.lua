@@ -1,0 +1,181 @@
+-- Record the signals of one request in one call: count every occurrence of a fingerprint, claim
+-- the fingerprints nobody holds, observe every firing signal in its storm scope and decide, for
+-- each claimed fingerprint, whether it stands alone, tips its scope into a storm, or is aggregated
+-- into the scope's storm resource (confirmed here at once: aggregation creates nothing).
+--
+-- Keys come in groups, one per storm scope. A group's keys share the scope's hash tag, so in
+-- Redis Cluster each group is one call; standalone Redis takes every group of a request at once.
+--
+-- A record (hash): s state (p pending claim, c created, a aggregated, r released), c count,
+--   f first seen ms, l last seen ms, r resolved ms, t claim token, ns/n resource,
+--   d ms when the count last became unwritten to Kubernetes, w ms of the last status write.
+--   A pending claim lives only the claim TTL, so a dead holder never leaves a fingerprint stuck;
+--   concurrent repeats count as duplicates of the pending claim.
+-- A scope: hash st storm state (pending|created), ty type, tk token, ns/n storm resource,
+--   ac alerts aggregated, tr truncated count, up last update ms, d dirty (status unwritten);
+--   zset of recent signals (rate window, members now:token), zset of distinct resources
+--   (pattern window), list of the storm's affected resources. Every scope key lives the quiet
+--   period after the scope's last firing signal, which also ends a quiet storm.
+--
+-- KEYS[1]  the status-write queue (a zset) when ARGV[11] is 1, else absent
+-- KEYS     then per group: scope hash, rate zset, pattern zset, affected list, then the record
+--          of each of its signals
+-- ARGV[1]  now, ms since the epoch
+-- ARGV[2]  record TTL, ms (sliding: every occurrence renews it)
+-- ARGV[3]  claim TTL, ms
+-- ARGV[4]  least ms between two status writes of one resource
+-- ARGV[5]  rate threshold (a storm is more than this many signals in the rate window)
+-- ARGV[6]  rate window, ms
+-- ARGV[7]  pattern threshold (more than this many distinct resources in the pattern window)
+-- ARGV[8]  pattern window, ms
+-- ARGV[9]  most affected resources listed
+-- ARGV[10] quiet period, ms
+-- ARGV[11] 1 when KEYS[1] is the status-write queue (standalone), else 0
+-- ARGV[12] number of groups; then per group: its queue member, its signal count n, then per
+--          signal 6 values: firing 1|0, claim token, namespace and name of the resource a
+--          claimer creates, the signal's resource (namespace:Kind:name), its queue member
+-- Reply:   one entry per signal, in order:
+--          {"d", count, namespace, name, first seen ms, due ms}  a duplicate; due > 0: its
+--              count just became unwritten, and a status write is due then
+--          {"c", count, namespace, name, first seen ms, 0, "none"}  claimed, stands alone
+--          {"c", count, namespace, name, first seen ms, 0, "tipped", type, affected...}
+--          {"a", count, namespace, name, first seen ms, newly dirty 0|1}  aggregated into the
+--              storm resource namespace/name
+--          {"r", count, namespace|false, name|false, state, first seen ms}  resolved
+--          {"n"}  resolved, and there is no record
+local now = tonumber(ARGV[1])
+local ttl, claim_ttl, interval = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local rate_limit, rate_window = tonumber(ARGV[5]), tonumber(ARGV[6])
+local pattern_limit, pattern_window = tonumber(ARGV[7]), tonumber(ARGV[8])
+local max_affected, quiet = tonumber(ARGV[9]), ARGV[10]
+local queue = false
+local k = 1
+if ARGV[11] == '1' then
+  queue = KEYS[1]
+  k = 2
+end
+-- Members to queue for a status write, and when; written once at the end, or returned.
+local due_members = {}
+
+local function resolved(key)
+  if redis.call('EXISTS', key) == 0 then
+    return {'n'}
+  end
+  redis.call('HSET', key, 'r', ARGV[1])
+  local rec = redis.call('HMGET', key, 'c', 'ns', 'n', 's', 'f')
+  return {'r', tonumber(rec[1]), rec[2], rec[3], rec[4], tonumber(rec[5] or 0)}
+end
+
+local function observe(scope, token, resource)
+  redis.call('ZADD', scope[2], now, ARGV[1] .. ':' .. token)
+  redis.call('ZREMRANGEBYSCORE', scope[2], '-inf', now - rate_window)
+  redis.call('ZREMRANGEBYRANK', scope[2], 0, -(rate_limit + 2))
+  redis.call('ZADD', scope[3], now, resource)
+  redis.call('ZREMRANGEBYSCORE', scope[3], '-inf', now - pattern_window)
+  redis.call('ZREMRANGEBYRANK', scope[3], 0, -(pattern_limit + 2))
+end
+
+local function aggregate(key, scope, resource, count, scope_member)
+  redis.call('HINCRBY', scope[1], 'ac', 1)
+  redis.call('HSET', scope[1], 'up', ARGV[1])
+  if redis.call('LPOS', scope[4], resource) == false then
+    if redis.call('LLEN', scope[4]) < max_affected then
+      redis.call('RPUSH', scope[4], resource)
+    else
+      redis.call('HINCRBY', scope[1], 'tr', 1)
+    end
+  end
+  local newly = redis.call('HSETNX', scope[1], 'd', ARGV[1])
+  if newly == 1 then
+    due_members[#due_members + 1] = {now + interval, scope_member}
+  end
+  local ref = redis.call('HMGET', scope[1], 'ns', 'n')
+  redis.call('HSET', key, 's', 'a', 'ns', ref[1], 'n', ref[2])
+  redis.call('HDEL', key, 't')
+  redis.call('PEXPIRE', key, ttl)
+  return {'a', count, ref[1], ref[2], tonumber(redis.call('HGET', key, 'f')), newly}
+end
+
+local function firing(key, scope, scope_member, token, namespace, name, resource, member)
+  local state = redis.call('HGET', key, 's')
+  local count = redis.call('HINCRBY', key, 'c', 1)
+  redis.call('HSETNX', key, 'f', ARGV[1])
+  redis.call('HSET', key, 'l', ARGV[1])
+  redis.call('HDEL', key, 'r')
+  observe(scope, token, resource)
+  if state == 'c' or state == 'p' or state == 'a' then
+    if state ~= 'p' then
+      redis.call('PEXPIRE', key, ttl)
+    end
+    local rec = redis.call('HMGET', key, 'ns', 'n', 'f', 'd', 'w')
+    local due = 0
+    -- An aggregated signal's repeats are not the storm resource's occurrences. A mark older
+    -- than a minute was never queued (its writer died): queue it again.
+    if state ~= 'a' and (not rec[4] or now - tonumber(rec[4]) > 60000) then
+      redis.call('HSET', key, 'd', ARGV[1])
+      due = math.max(now, tonumber(rec[5] or 0) + interval)
+      due_members[#due_members + 1] = {due, member}
+    end
+    return {'d', count, rec[1], rec[2], tonumber(rec[3]), due}
+  end
+  if redis.call('HEXISTS', scope[1], 'st') == 1 then
+    return aggregate(key, scope, resource, count, scope_member)
+  end
+  redis.call('HSET', key, 's', 'p', 't', token, 'ns', namespace, 'n', name)
+  redis.call('PEXPIRE', key, claim_ttl)
+  local first = tonumber(redis.call('HGET', key, 'f'))
+  local kind = false
+  if redis.call('ZCARD', scope[3]) > pattern_limit then
+    kind = 'pattern'
+  elseif redis.call('ZCARD', scope[2]) > rate_limit then
+    kind = 'rate'
+  end
+  if not kind then
+    return {'c', count, namespace, name, first, 0, 'none'}
+  end
+  -- Never empty: the pattern zset holds at least this signal's resource.
+  local affected = redis.call('ZRANGE', scope[3], 0, max_affected - 1)
+  redis.call('DEL', scope[4])
+  redis.call('RPUSH', scope[4], unpack(affected))
+  redis.call('HSET', scope[1], 'st', 'pending', 'ty', kind, 'tk', token, 'ns', namespace,
+    'n', name, 'ac', 1, 'tr', 0, 'up', ARGV[1])
+  local reply = {'c', count, namespace, name, first, 0, 'tipped', kind}
+  for _, one in ipairs(affected) do
+    reply[#reply + 1] = one
+  end
+  return reply
+end
+
+local replies = {}
+local a = 13
+for _ = 1, tonumber(ARGV[12]) do
+  local scope = {KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]}
+  local scope_member = ARGV[a]
+  local n = tonumber(ARGV[a + 1])
+  k = k + 4
+  a = a + 2
+  local fired = false
+  for _ = 1, n do
+    if ARGV[a] == '1' then
+      replies[#replies + 1] = firing(KEYS[k], scope, scope_member, ARGV[a + 1], ARGV[a + 2],
+        ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])
+      fired = true
+    else
+      replies[#replies + 1] = resolved(KEYS[k])
+    end
+    k = k + 1
+    a = a + 6
+  end
+  if fired then
+    for i = 1, 4 do
+      redis.call('PEXPIRE', scope[i], quiet)
+    end
+  end
+end
+if queue and #due_members > 0 then
+  for _, entry in ipairs(due_members) do
+    redis.call('ZADD', queue, entry[1], entry[2])
+  end
+  redis.call('PEXPIRE', queue, ttl)
+end
+return replies
