@@ -107,16 +107,13 @@ OPENAPI: dict[str, Any] = {
             "AlertmanagerWebhook": {
                 "type": "object",
                 "required": ["version", "alerts"],
+                "description": "Alertmanager's webhook, version 4. Only the fields listed are "
+                "read and checked; the others (status, groupKey, groupLabels, commonLabels, "
+                "commonAnnotations, externalURL, truncatedAlerts) are accepted as they come, like "
+                "unknown ones.",
                 "properties": {
                     "version": {"type": "string", "enum": ["4"]},
-                    "status": {"type": "string"},
                     "receiver": {"type": "string"},
-                    "groupKey": {"type": "string"},
-                    "truncatedAlerts": {"type": "integer"},
-                    "groupLabels": _LABELS,
-                    "commonLabels": _LABELS,
-                    "commonAnnotations": _LABELS,
-                    "externalURL": {"type": "string"},
                     "alerts": {
                         "type": "array",
                         "minItems": 1,
@@ -128,6 +125,8 @@ OPENAPI: dict[str, Any] = {
             "Alert": {
                 "type": "object",
                 "required": ["status", "labels"],
+                "description": "Only the fields listed are read and checked; endsAt, "
+                "generatorURL, fingerprint and unknown fields are kept in originalPayload.",
                 "properties": {
                     "status": {"type": "string", "enum": ["firing", "resolved"]},
                     "labels": {
@@ -148,9 +147,6 @@ OPENAPI: dict[str, Any] = {
                     },
                     "annotations": _LABELS,
                     "startsAt": {"type": "string", "format": "date-time"},
-                    "endsAt": {"type": "string", "format": "date-time"},
-                    "generatorURL": {"type": "string"},
-                    "fingerprint": {"type": "string"},
                 },
             },
             "KubernetesEvent": {

@@ -106,13 +106,12 @@ def _labels(**kwargs: Any) -> Labels:
 
 
 class AlertSchema(_Lenient):
+    """One alert: the fields the gateway reads (endsAt, generatorURL and fingerprint are not)."""
+
     status = Text(required=True, validate=validate.OneOf(["firing", "resolved"]))
     labels = _labels(required=True)
     annotations = _labels(load_default=dict)
     startsAt = Timestamp(load_default=None)
-    endsAt = Timestamp(load_default=None)
-    generatorURL = Text(load_default="")
-    fingerprint = Text(load_default="")
 
     @validates_schema
     def _has_alertname(self, data: dict[str, Any], **_: Any) -> None:
@@ -124,17 +123,12 @@ class AlertSchema(_Lenient):
 
 
 class AlertmanagerWebhookSchema(_Lenient):
-    """Alertmanager's webhook notification, version 4."""
+    """Alertmanager's webhook notification, version 4: the fields the gateway reads. Like
+    unknown fields, the others (groupKey, commonLabels, ...) are not checked; the alerts' raw
+    JSON, all of it, goes into originalPayload."""
 
     version = Text(required=True, validate=validate.Equal("4"))
-    status = Text(load_default="firing")
     receiver = Text(load_default="")
-    groupKey = Text(load_default="")
-    truncatedAlerts = fields.Integer(load_default=0, strict=True)
-    groupLabels = _labels(load_default=dict)
-    commonLabels = _labels(load_default=dict)
-    commonAnnotations = _labels(load_default=dict)
-    externalURL = Text(load_default="")
     alerts = fields.List(
         fields.Nested(AlertSchema), required=True, validate=validate.Length(min=1, max=MAX_ALERTS)
     )

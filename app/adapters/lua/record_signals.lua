@@ -68,14 +68,23 @@ end
 
 local function observe(scope, token, resource)
   redis.call('ZADD', scope[2], now, ARGV[1] .. ':' .. token)
-  redis.call('ZREMRANGEBYSCORE', scope[2], '-inf', now - rate_window)
-  redis.call('ZREMRANGEBYRANK', scope[2], 0, -(rate_limit + 2))
   redis.call('ZADD', scope[3], now, resource)
-  redis.call('ZREMRANGEBYSCORE', scope[3], '-inf', now - pattern_window)
+end
+
+-- Keep the newest threshold + 1 entries of each window (enough to tell a storm): bounded memory.
+local function trim(scope)
+  redis.call('ZREMRANGEBYRANK', scope[2], 0, -(rate_limit + 2))
   redis.call('ZREMRANGEBYRANK', scope[3], 0, -(pattern_limit + 2))
 end
 
-local function aggregate(key, scope, resource, count, scope_member)
+-- Before a decision: also drop what the windows no longer cover.
+local function slide(scope)
+  redis.call('ZREMRANGEBYSCORE', scope[2], '-inf', now - rate_window)
+  redis.call('ZREMRANGEBYSCORE', scope[3], '-inf', now - pattern_window)
+  trim(scope)
+end
+
+local function aggregate(key, scope, resource, count, first, scope_member)
   redis.call('HINCRBY', scope[1], 'ac', 1)
   redis.call('HSET', scope[1], 'up', ARGV[1])
   if redis.call('LPOS', scope[4], resource) == false then
@@ -93,37 +102,43 @@ local function aggregate(key, scope, resource, count, scope_member)
   redis.call('HSET', key, 's', 'a', 'ns', ref[1], 'n', ref[2])
   redis.call('HDEL', key, 't')
   redis.call('PEXPIRE', key, ttl)
-  return {'a', count, ref[1], ref[2], tonumber(redis.call('HGET', key, 'f')), newly}
+  return {'a', count, ref[1], ref[2], first, newly}
 end
 
 local function firing(key, scope, scope_member, token, namespace, name, resource, member)
-  local state = redis.call('HGET', key, 's')
+  local rec = redis.call('HMGET', key, 's', 'r', 'ns', 'n', 'f', 'd', 'w')
+  local state = rec[1]
   local count = redis.call('HINCRBY', key, 'c', 1)
-  redis.call('HSETNX', key, 'f', ARGV[1])
-  redis.call('HSET', key, 'l', ARGV[1])
-  redis.call('HDEL', key, 'r')
+  local first = tonumber(rec[5] or ARGV[1])
+  if rec[5] then
+    redis.call('HSET', key, 'l', ARGV[1])
+  else
+    redis.call('HSET', key, 'f', ARGV[1], 'l', ARGV[1])
+  end
+  if rec[2] then
+    redis.call('HDEL', key, 'r')
+  end
   observe(scope, token, resource)
   if state == 'c' or state == 'p' or state == 'a' then
     if state ~= 'p' then
       redis.call('PEXPIRE', key, ttl)
     end
-    local rec = redis.call('HMGET', key, 'ns', 'n', 'f', 'd', 'w')
     local due = 0
     -- An aggregated signal's repeats are not the storm resource's occurrences. A mark older
     -- than a minute was never queued (its writer died): queue it again.
-    if state ~= 'a' and (not rec[4] or now - tonumber(rec[4]) > 60000) then
+    if state ~= 'a' and (not rec[6] or now - tonumber(rec[6]) > 60000) then
       redis.call('HSET', key, 'd', ARGV[1])
-      due = math.max(now, tonumber(rec[5] or 0) + interval)
+      due = math.max(now, tonumber(rec[7] or 0) + interval)
       due_members[#due_members + 1] = {due, member}
     end
-    return {'d', count, rec[1], rec[2], tonumber(rec[3]), due}
+    return {'d', count, rec[3], rec[4], first, due}
   end
   if redis.call('HEXISTS', scope[1], 'st') == 1 then
-    return aggregate(key, scope, resource, count, scope_member)
+    return aggregate(key, scope, resource, count, first, scope_member)
   end
   redis.call('HSET', key, 's', 'p', 't', token, 'ns', namespace, 'n', name)
   redis.call('PEXPIRE', key, claim_ttl)
-  local first = tonumber(redis.call('HGET', key, 'f'))
+  slide(scope)
   local kind = false
   if redis.call('ZCARD', scope[3]) > pattern_limit then
     kind = 'pattern'
@@ -167,8 +182,12 @@ for _ = 1, tonumber(ARGV[12]) do
     a = a + 6
   end
   if fired then
-    for i = 1, 4 do
-      redis.call('PEXPIRE', scope[i], quiet)
+    trim(scope)
+    redis.call('PEXPIRE', scope[2], quiet)
+    redis.call('PEXPIRE', scope[3], quiet)
+    -- The storm's keys exist only while the scope storms.
+    if redis.call('PEXPIRE', scope[1], quiet) == 1 then
+      redis.call('PEXPIRE', scope[4], quiet)
     end
   end
 end
