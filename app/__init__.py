@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, request
 
 from app.config import Config
+from app.service.resource import unique_id
 
 if TYPE_CHECKING:
     from app.bootstrap import Services
@@ -40,7 +40,7 @@ def create_app(config: Config, services: Services | None = None) -> Flask:
 
 def _assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else unique_id()
 
 
 SECURITY_HEADERS = {

@@ -12,6 +12,7 @@ from app.adapters.breaker import CircuitBreaker
 from app.adapters.kubernetes import KubernetesGateway, api_client
 from app.adapters.redis_client import redis_from_url
 from app.adapters.redis_store import RedisDedupStore
+from app.adapters.rr_index import ActiveIndex
 from app.config import Config
 from app.metrics import GatewayMetrics
 from app.service.classify import Classifier, NamespaceCache
@@ -32,6 +33,8 @@ class Services:
     kubernetes: KubernetesGateway
     drain_seconds: float = 0.0
     auth: KubernetesAuthenticator | None = None
+    # Started by the server in each worker (with the status writer); None when disabled.
+    index: ActiveIndex | None = None
 
 
 def build(config: Config) -> Services:
@@ -47,6 +50,9 @@ def build(config: Config) -> Services:
         timer=metrics.observe_script,
     )
     api = api_client(kubeconfig=config.kubeconfig)
+    index = None
+    if config.resource_index:
+        index = ActiveIndex(api, timeout=config.kubernetes_timeout, on_sync=metrics.observe_index)
     kube = KubernetesGateway(
         api,
         timeout=config.kubernetes_timeout,
@@ -56,6 +62,7 @@ def build(config: Config) -> Services:
         ),
         record=metrics.observe_kubernetes,
         on_retry=metrics.observe_retry,
+        index=index,
     )
     namespaces = NamespaceCache(kube, ttl=config.namespace_cache_ttl, clock=time.monotonic)
     ingest = IngestService(
@@ -93,4 +100,5 @@ def build(config: Config) -> Services:
         kubernetes=kube,
         drain_seconds=config.drain_seconds,
         auth=auth,
+        index=index,
     )

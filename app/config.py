@@ -71,6 +71,7 @@ class Config:
     kubeconfig: str | None = None
     fallback_namespace: str = "kubernaut-system"
     kubernetes_timeout: float = 2.0
+    resource_index: bool = True
     kubernetes_retry_budget: float = 5.0
     breaker_failure_ratio: float = 0.5
     breaker_min_calls: int = 10
@@ -255,6 +256,17 @@ def _choice(*choices: str, fold: Callable[[str], str] = str.lower) -> Callable[[
     return parse
 
 
+def _boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
 def _text(raw: Any) -> str:
     if not isinstance(raw, str) or not raw:
         raise ValueError(f"expected a non-empty string, got {raw!r}")
@@ -429,6 +441,13 @@ SETTINGS: tuple[Setting, ...] = (
         "GATEWAY_FALLBACK_NAMESPACE",
         _text,
         "namespace for signals without an existing namespace",
+    ),
+    Setting(
+        "resource_index",
+        "kubernetes.resourceIndex",
+        "GATEWAY_RESOURCE_INDEX",
+        _boolean,
+        "index the active RemediationRequests (list + watch), not a lookup per create",
     ),
     Setting(
         "kubernetes_timeout",

@@ -68,6 +68,12 @@ class GatewayMetrics:
             registry=registry,
         )
         # max over live workers: open while any worker's breaker is open.
+        self.resource_index_synced = Gauge(
+            "gateway_resource_index_synced",
+            "1 while every worker's index of active RemediationRequests follows the API",
+            registry=registry,
+            multiprocess_mode="livemin",
+        )
         self.circuit_breaker_open = Gauge(
             "gateway_circuit_breaker_open",
             "1 while the Kubernetes API circuit breaker is open or half-open",
@@ -96,6 +102,10 @@ class GatewayMetrics:
     def observe_breaker(self, state: str) -> None:
         """Show the breaker state."""
         self.circuit_breaker_open.set(0 if state == "closed" else 1)
+
+    def observe_index(self, synced: bool) -> None:
+        """Record whether this worker's resource index follows the API."""
+        self.resource_index_synced.set(1 if synced else 0)
 
     def observe_rejected(self, source: str) -> None:
         """Count one request rejected as invalid."""

@@ -88,4 +88,11 @@ class GatewayServer(BaseApplication):  # type: ignore[misc]
             name="occurrence-writer",
             daemon=True,
         ).start()
+        if services.index is not None:
+            threading.Thread(
+                target=services.index.run,
+                args=(threading.Event(),),
+                name="resource-index",
+                daemon=True,
+            ).start()
         return app

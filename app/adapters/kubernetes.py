@@ -6,7 +6,7 @@ import logging
 import random
 from collections.abc import Callable, Generator, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import backoff
 import urllib3
@@ -89,7 +89,14 @@ def _parse_ms(value: Any) -> int:
         return 0
 
 
-def _active_resource(item: Mapping[str, Any]) -> ActiveResource:
+class ActiveLookup(Protocol):
+    """Active resources by fingerprint from memory (the resource index)."""
+
+    def lookup(self, fingerprint: str) -> ActiveResource | object | None:
+        """The active resource, None, or any other object when it cannot tell."""
+
+
+def active_resource(item: Mapping[str, Any]) -> ActiveResource:
     """Read a resource's occurrences: the live status, else what it was created with."""
     live = (item.get("status") or {}).get("deduplication") or {}
     created = item.get("spec", {}).get("deduplication") or {}
@@ -120,7 +127,9 @@ class KubernetesGateway:
         breaker: CircuitBreaker,
         record: CallRecorder | None = None,
         on_retry: Callable[[str], None] | None = None,
+        index: ActiveLookup | None = None,
     ) -> None:
+        self._index = index
         self._custom = k8s.CustomObjectsApi(api)
         self._core = k8s.CoreV1Api(api)
         self._version = k8s.VersionApi(api)
@@ -158,7 +167,12 @@ class KubernetesGateway:
         return self._retrying("create", attempt)
 
     def find_active(self, fingerprint: str, *, namespace: str) -> ActiveResource | None:
-        """Return the newest non-terminal RemediationRequest of a fingerprint, if any."""
+        """Return the newest non-terminal RemediationRequest of a fingerprint, if any: from the
+        resource index while it follows the API, else with a label lookup."""
+        if self._index is not None:
+            known = self._index.lookup(fingerprint)
+            if known is None or isinstance(known, ActiveResource):
+                return known
         selector = f"kubernaut.io/signal-fingerprint={fingerprint[:63]}"
         listed: Any = self._retrying(
             "list",
@@ -184,7 +198,7 @@ class KubernetesGateway:
         if not active:
             return None
         newest = max(active, key=lambda item: item["metadata"].get("creationTimestamp", ""))
-        return _active_resource(newest)
+        return active_resource(newest)
 
     def write_occurrences(
         self, ref: ObjectRef, *, first_seen_ms: int, last_seen_ms: int, count: int

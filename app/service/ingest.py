@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,13 @@ from app.service.ports import (
     SignalStore,
     StormScope,
 )
-from app.service.resource import Storm, affected_resource, new_name, remediation_request
+from app.service.resource import (
+    Storm,
+    affected_resource,
+    new_name,
+    remediation_request,
+    unique_id,
+)
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -138,7 +143,7 @@ class IngestService:
             signal.fingerprint,
             scope,
             firing=True,
-            token=uuid.uuid4().hex,
+            token=unique_id(),
             ref=ObjectRef(classification.namespace, new_name(signal.fingerprint)),
             resource=affected_resource(signal),
         )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from tests.chart.helm import FULLNAME, NAMESPACE, Helm, Manifest, find, one
 
 GATEWAY_RULES = [
-    # create one per problem; list by fingerprint label on a Redis miss
+    # create one per problem; list and watch the active ones (or list by label on a Redis miss)
     {
         "apiGroups": ["remediation.kubernaut.io"],
         "resources": ["remediationrequests"],
-        "verbs": ["create", "list"],
+        "verbs": ["create", "list", "watch"],
     },
     # status.deduplication and status.stormAggregation
     {

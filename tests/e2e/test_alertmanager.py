@@ -9,9 +9,9 @@ each notification and the gateway's answer.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -25,26 +25,13 @@ from tests.support.alertmanager import (
     routing_config,
 )
 from tests.support.payloads import unique
+from tests.support.waiting import eventually
 
 PROMETHEUS = "/api/v1/signals/prometheus"
 PLURAL = "remediationrequests"
 PODS = ("api-1", "api-2", "api-3")
 # Alerts with this label go to the gateway with a short Kubernetes retry budget.
 FAST = 'gateway="fast"'
-
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], *, within: float, what: str) -> T:
-    """Poll `probe` until it returns something truthy; fail after `within` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {within}s: {what}")
-        time.sleep(0.1)
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,5 @@
+import multiprocessing
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -8,6 +10,7 @@ from app.service.classify import Classifier, NamespaceCache
 from app.service.errors import KubernetesUnavailable
 from app.service.ingest import IngestService
 from app.service.ports import ActiveResource
+from app.service.resource import unique_id
 from tests.support.fakes import FakeKubernetes, FakeStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -208,3 +211,14 @@ def test_an_active_resource_in_kubernetes_is_adopted_instead_of_created():
     )
     assert (repeat.remediation_request, repeat.occurrence_count) == (existing, 8)
     assert kube.created == []
+
+
+def test_ids_differ_between_a_worker_and_the_process_it_was_forked_from():
+    # Claim tokens come from the process's PRNG; gunicorn forks workers from one parent.
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        child = pool.apply(unique_id)
+    mine = unique_id()
+    assert re.fullmatch(r"[0-9a-f]{32}", child)
+    assert child != mine
+    assert len({unique_id() for _ in range(1000)}) == 1000

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -35,6 +36,8 @@ class Response:
     body: bytes
     content_type: str = JSON
     headers: dict[str, str] = field(default_factory=dict)
+    # A watch: JSON lines sent chunked as they come, instead of `body`.
+    stream: Iterator[bytes] | None = None
 
     @classmethod
     def json(cls, status: int, document: Any, headers: Mapping[str, str] | None = None) -> Response:
@@ -89,6 +92,8 @@ class Router:
         self, store: Store, resources: Sequence[CustomResource], address: Callable[[], str]
     ) -> None:
         self.store = store
+        # Set when the server stops (or ends its watches): open watch streams end.
+        self.stopping = threading.Event()
         self.resources = list(resources)
         self._by_group = {(r.group, r.plural): r for r in resources}
         self._address = address
@@ -104,8 +109,6 @@ class Router:
         if request.path in _HEALTH:
             self._allow(request, "GET")
             return Response(200, b"ok", "text/plain; charset=utf-8")
-        if request.params.get("watch") in ("true", "1"):
-            raise bad_request("watch is not supported by the sandbox Kubernetes API server")
         segments = [unquote(s) for s in request.path.split("/") if s]
         if segments == ["version"]:
             self._allow(request, "GET")
@@ -172,9 +175,38 @@ class Router:
             if len(path) != 1:
                 raise _not_found()
             self._allow(request, "GET")
-            options = ListOptions.from_query(request.params)
-            return Response.json(200, self.store.list_objects(resource, served, None, options))
+            return self._list(request, resource, served, None)
         return self._objects(request, resource, served, namespace or "", path[1:])
+
+    def _list(
+        self,
+        request: Request,
+        resource: CustomResource,
+        version: CrdVersion,
+        namespace: str | None,
+    ) -> Response:
+        """A list, or with watch=true a stream of watch events (one JSON object per line)."""
+        options = ListOptions.from_query(request.params)
+        if request.params.get("watch") not in ("true", "1"):
+            listed = self.store.list_objects(resource, version, namespace, options)
+            return Response.json(200, listed)
+        since = request.params.get("resourceVersion", "")
+        try:
+            timeout = float(request.params.get("timeoutSeconds") or 1800)
+            int(since or "0")
+        except ValueError as exc:
+            raise bad_request("invalid timeoutSeconds or resourceVersion") from exc
+        events = self.store.watch(
+            resource,
+            version,
+            namespace,
+            options,
+            resource_version=since,
+            timeout=timeout,
+            stopping=self.stopping,
+        )
+        lines = (json.dumps(event).encode() + b"\n" for event in events)
+        return Response(200, b"", JSON, stream=lines)
 
     def _discovery(self, rest: list[str]) -> dict[str, Any]:
         if not rest:
@@ -203,8 +235,7 @@ class Router:
             if request.method == "POST":
                 created = store.create(resource, version, namespace, request.document())
                 return Response.json(201, created)
-            options = ListOptions.from_query(request.params)
-            return Response.json(200, store.list_objects(resource, version, namespace, options))
+            return self._list(request, resource, version, namespace)
         name = rest[0]
         status = rest[1:] == ["status"]
         if len(rest) > 2 or (len(rest) == 2 and (not status or not version.status_subresource)):

@@ -118,6 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def send(self, response: Response) -> None:
         """Write `response` with a correct Content-Length, keeping the connection alive."""
+        if response.stream is not None:
+            self._stream(response)
+            return
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
@@ -128,6 +131,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+
+    def _stream(self, response: Response) -> None:
+        """Send a watch: chunked, one event per chunk, flushed as it comes."""
+        assert response.stream is not None
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        try:
+            for chunk in response.stream:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            self.close_connection = True
 
     def drop(self) -> None:
         """Close the connection without answering."""
@@ -186,6 +205,7 @@ class KubeApiServer:
         if self._http is None:
             self._bind()
         assert self._http is not None
+        self._router.stopping = threading.Event()
         self._thread = threading.Thread(
             target=self._http.serve_forever,
             kwargs={"poll_interval": 0.01},
@@ -201,6 +221,7 @@ class KubeApiServer:
         self._http, self._thread = None, None
         if http is None:
             return
+        self._router.stopping.set()
         if thread is not None:
             http.shutdown()
             thread.join(timeout=5)
@@ -304,6 +325,11 @@ class KubeApiServer:
             times=times,
         )
         return self._faults.add(fault)
+
+    def end_watches(self) -> None:
+        """End every open watch normally, as an API server does at its timeout."""
+        ending, self._router.stopping = self._router.stopping, threading.Event()
+        ending.set()
 
     def clear_faults(self) -> None:
         """Remove every injected fault."""

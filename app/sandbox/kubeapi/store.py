@@ -10,8 +10,10 @@ import json
 import secrets
 import string
 import threading
+import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +64,23 @@ def now_rfc3339() -> str:
 class _Entry:
     seq: int
     obj: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Event:
+    """One change of a custom object, for watches. `obj` is never mutated once committed."""
+
+    rv: int
+    plural: str
+    namespace: str
+    type: str  # ADDED | MODIFIED | DELETED
+    obj: dict[str, Any]
+
+
+# Changes kept for watches; a watch from an older resourceVersion gets 410 Gone (relist).
+MAX_EVENTS = 10_000
+# How often a waiting watch looks at its deadline and at the server stopping.
+_WATCH_TICK = 0.5
 
 
 @dataclass(frozen=True)
@@ -171,6 +190,9 @@ class Store:
         self._namespaces: dict[str, _Entry] = {}
         self._objects: dict[str, dict[tuple[str, str], _Entry]] = {}
         self._tokens: dict[str, TokenIdentity] = {}
+        self._changed = threading.Condition(self._lock)
+        self._events: deque[_Event] = deque()
+        self._horizon = 0  # changes up to this resourceVersion are forgotten
         self.reset()
 
     def reset(self) -> None:
@@ -181,6 +203,10 @@ class Store:
             self._tokens = {}
             for name in DEFAULT_NAMESPACES:
                 self.add_namespace(name)
+            # Watches from before the reset cannot follow it: they get 410 Gone and relist.
+            self._events.clear()
+            self._horizon = self._rv
+            self._changed.notify_all()
 
     # --- bookkeeping -----------------------------------------------------------------------
 
@@ -191,6 +217,15 @@ class Store:
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
+
+    def _emit(self, plural: str, kind: str, obj: dict[str, Any]) -> None:
+        """Record a change (under the lock) and wake the watches."""
+        rv = int(obj["metadata"]["resourceVersion"])
+        namespace = obj["metadata"].get("namespace", "")
+        self._events.append(_Event(rv, plural, namespace, kind, obj))
+        if len(self._events) > MAX_EVENTS:
+            self._horizon = self._events.popleft().rv
+        self._changed.notify_all()
 
     def _system_metadata(self) -> dict[str, Any]:
         return {
@@ -283,9 +318,11 @@ class Store:
             entry = self._namespaces.pop(name, None)
             if entry is None:
                 raise not_found(NAMESPACES, "", name)
-            for table in self._objects.values():
+            for plural, table in self._objects.items():
                 for key in [k for k in table if k[0] == name]:
-                    del table[key]
+                    gone = copy.deepcopy(table.pop(key).obj)
+                    gone["metadata"]["resourceVersion"] = self._next_rv()
+                    self._emit(plural, "DELETED", gone)
             obj = copy.deepcopy(entry.obj)
             obj["metadata"]["deletionTimestamp"] = now_rfc3339()
             obj["metadata"]["resourceVersion"] = self._next_rv()
@@ -360,6 +397,7 @@ class Store:
             meta.update(self._system_metadata())
             meta["generation"] = 1
             table[key] = _Entry(self._next_seq(), obj)
+            self._emit(res.plural, "ADDED", obj)
             return self._out(obj, api_version)
 
     def get(
@@ -509,6 +547,7 @@ class Store:
             new["metadata"]["generation"] = int(old_meta.get("generation", 1)) + 1
         new["metadata"]["resourceVersion"] = self._next_rv()
         entry.obj = new
+        self._emit(res.plural, "MODIFIED", new)
         return self._out(new, new["apiVersion"])
 
     def delete(
@@ -535,8 +574,66 @@ class Store:
                         f"{label} in object meta: {meta[field]}",
                     )
             del self._table(res.plural)[(namespace, name)]
-            self._next_rv()
+            gone = copy.deepcopy(entry.obj)
+            gone["metadata"]["resourceVersion"] = self._next_rv()
+            self._emit(res.plural, "DELETED", gone)
             return self._out(entry.obj, f"{res.group}/{ver.name}")
+
+    def watch(
+        self,
+        res: CustomResource,
+        ver: CrdVersion,
+        namespace: str | None,
+        options: ListOptions,
+        *,
+        resource_version: str,
+        timeout: float,
+        stopping: threading.Event,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield watch events (ADDED, MODIFIED, DELETED, or ERROR 410 when the start or the
+        position is older than the kept changes) until `timeout` or `stopping`.
+
+        Without a resourceVersion (or "0") the watch starts with an ADDED event per current
+        object, as kube's does."""
+        api_version = f"{res.group}/{ver.name}"
+
+        def matches(event_namespace: str, obj: Mapping[str, Any]) -> bool:
+            return (namespace is None or event_namespace == namespace) and options.labels.matches(
+                obj["metadata"].get("labels")
+            )
+
+        with self._lock:
+            if resource_version in ("", "0"):
+                position = self._rv
+                current = [
+                    {"type": "ADDED", "object": self._out(e.obj, api_version)}
+                    for (ns, _), e in sorted(self._table(res.plural).items())
+                    if matches(ns, e.obj)
+                ]
+            else:
+                position = int(resource_version)
+                current = []
+        yield from current
+        deadline = time.monotonic() + timeout
+        while not stopping.is_set():
+            with self._changed:
+                if position < self._horizon:
+                    yield _gone(position)
+                    return
+                fresh = [e for e in self._events if e.rv > position]
+                if not fresh:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return
+                    self._changed.wait(min(remaining, _WATCH_TICK))
+                    continue
+                position = fresh[-1].rv
+                out = [
+                    {"type": e.type, "object": self._out(e.obj, api_version)}
+                    for e in fresh
+                    if e.plural == res.plural and matches(e.namespace, e.obj)
+                ]
+            yield from out
 
     # --- direct access for tests -----------------------------------------------------------
 
@@ -584,3 +681,18 @@ def _without_version(obj: Mapping[str, Any]) -> dict[str, Any]:
 
 def _causes(errors: Sequence[FieldError]) -> list[dict[str, str]]:
     return [e.as_cause() for e in errors]
+
+
+def _gone(position: int) -> dict[str, Any]:
+    return {
+        "type": "ERROR",
+        "object": {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": f"too old resource version: {position}",
+            "reason": "Expired",
+            "code": 410,
+        },
+    }

@@ -237,13 +237,6 @@ def test_the_kubeconfig_carries_the_token_and_namespace(
     assert loaded.api_key["BearerToken"] == "Bearer tok-1"
 
 
-def test_watch_is_refused_plainly(server: KubeApiServer) -> None:
-    response = requests.get(
-        f"{server.url}/apis/{GROUP}/{VERSION}/{PLURAL}", params={"watch": "true"}, timeout=5
-    )
-    assert response.status_code == 400
-
-
 def test_any_crd_is_served_including_cluster_scoped_ones(tmp_path: Path) -> None:
     widget_crd = tmp_path / "widgets.yaml"
     widget_crd.write_text(WIDGET_CRD)

@@ -1,0 +1,204 @@
+"""The gateway's active RemediationRequests by fingerprint, kept current by a list and a watch.
+
+What client-go's informers do for controllers: one paginated list of every resource the gateway
+manages, then a watch from the list's resourceVersion, so that "has this fingerprint an active
+resource?" is answered from memory instead of with an API call before each create. It is a
+cache of Kubernetes, not state of its own: until the first list is in (or while the watch is
+broken and the list is being redone) it answers "unknown" and the caller asks the API. Per
+worker process, like the API client; memory is one small entry per active resource.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import kubernetes.client as k8s
+from kubernetes import watch
+from kubernetes.client.exceptions import ApiException
+
+from app.adapters.kubernetes import GROUP, PLURAL, TERMINAL_PHASES, VERSION, active_resource
+from app.service.ports import ActiveResource
+from app.service.resource import MANAGED_BY
+
+log = logging.getLogger(__name__)
+SELECTOR = f"app.kubernetes.io/managed-by={MANAGED_BY}"
+PAGE = 500
+
+
+class Unknown:
+    """The index cannot answer: ask the API."""
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True)
+class _Item:
+    fingerprint: str
+    created: str  # creationTimestamp (RFC 3339 sorts as time)
+    resource: ActiveResource
+
+
+class _Expired(Exception):
+    """The watch's resourceVersion is gone (410): list again."""
+
+
+class ActiveIndex:
+    """Non-terminal RemediationRequests of the gateway, by fingerprint."""
+
+    def __init__(
+        self,
+        api: k8s.ApiClient,
+        *,
+        timeout: float,
+        watch_seconds: int = 300,
+        retry_seconds: float = 1.0,
+        on_sync: Callable[[bool], None] | None = None,
+    ) -> None:
+        self._custom = k8s.CustomObjectsApi(api)
+        self._timeout = timeout
+        self._watch_seconds = watch_seconds
+        self._retry_seconds = retry_seconds
+        self._on_sync = on_sync or (lambda synced: None)
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], _Item] = {}
+        self._by_fingerprint: dict[str, set[tuple[str, str]]] = {}
+        self._synced = False
+
+    @property
+    def synced(self) -> bool:
+        """True while the index follows the API (after a list, with its watch running)."""
+        return self._synced
+
+    def lookup(self, fingerprint: str) -> ActiveResource | Unknown | None:
+        """The newest active resource of a fingerprint, None, or UNKNOWN when not synced."""
+        with self._lock:
+            if not self._synced:
+                return UNKNOWN
+            keys = self._by_fingerprint.get(fingerprint)
+            if not keys:
+                return None
+            newest = max((self._items[key] for key in keys), key=lambda item: item.created)
+            return newest.resource
+
+    def run(self, stop: threading.Event) -> None:
+        """List, then watch, until `stop`; list again after a 410, retry after errors."""
+        while not stop.is_set():
+            try:
+                version = self._list()
+                while not stop.is_set():
+                    version = self._watch(version, stop)
+            except _Expired:
+                log.info("resource index: watch expired, listing again")
+                self._set_synced(False)
+                continue
+            except Exception as exc:
+                log.warning(
+                    "resource index: list or watch failed; creates look up the API meanwhile",
+                    extra={"error": f"{type(exc).__name__}: {exc}"[:300]},
+                )
+                self._set_synced(False)
+            stop.wait(self._retry_seconds)
+
+    def _set_synced(self, synced: bool) -> None:
+        if synced != self._synced:
+            self._synced = synced
+            self._on_sync(synced)
+
+    def _list(self) -> str:
+        items: dict[tuple[str, str], _Item] = {}
+        token: str | None = None
+        while True:
+            page: Any = self._custom.list_cluster_custom_object(
+                GROUP,
+                VERSION,
+                PLURAL,
+                label_selector=SELECTOR,
+                limit=PAGE,
+                _continue=token,
+                _request_timeout=self._timeout,
+            )
+            for obj in page.get("items", []):
+                item = _item(obj)
+                if item is not None:
+                    items[_key(obj)] = item
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                break
+        with self._lock:
+            self._items = items
+            self._by_fingerprint = {}
+            for key, item in items.items():
+                self._by_fingerprint.setdefault(item.fingerprint, set()).add(key)
+        self._set_synced(True)
+        return str(page["metadata"]["resourceVersion"])
+
+    def _watch(self, version: str, stop: threading.Event) -> str:
+        """Follow changes from `version` until the server ends the watch; return the last
+        version seen."""
+        watcher = watch.Watch()  # type: ignore[no-untyped-call]
+        try:
+            for event in watcher.stream(  # type: ignore[no-untyped-call]
+                self._custom.list_cluster_custom_object,
+                GROUP,
+                VERSION,
+                PLURAL,
+                label_selector=SELECTOR,
+                resource_version=version,
+                timeout_seconds=self._watch_seconds,
+                allow_watch_bookmarks=True,
+                _request_timeout=(self._timeout, self._watch_seconds + 30),
+            ):
+                obj = event["raw_object"]
+                version = str(obj.get("metadata", {}).get("resourceVersion") or version)
+                if event["type"] in ("ADDED", "MODIFIED"):
+                    self._put(obj)
+                elif event["type"] == "DELETED":
+                    self._drop(_key(obj))
+                if stop.is_set():
+                    break
+        except ApiException as exc:
+            if exc.status == 410:
+                raise _Expired from exc
+            raise
+        finally:
+            watcher.stop()  # type: ignore[no-untyped-call]
+        return version
+
+    def _put(self, obj: Mapping[str, Any]) -> None:
+        key, item = _key(obj), _item(obj)
+        if item is None:
+            self._drop(key)
+            return
+        with self._lock:
+            self._items[key] = item
+            self._by_fingerprint.setdefault(item.fingerprint, set()).add(key)
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            item = self._items.pop(key, None)
+            if item is None:
+                return
+            keys = self._by_fingerprint.get(item.fingerprint, set())
+            keys.discard(key)
+            if not keys:
+                self._by_fingerprint.pop(item.fingerprint, None)
+
+
+def _key(obj: Mapping[str, Any]) -> tuple[str, str]:
+    metadata = obj.get("metadata") or {}
+    return str(metadata.get("namespace", "")), str(metadata.get("name", ""))
+
+
+def _item(obj: Mapping[str, Any]) -> _Item | None:
+    """An index entry for a non-terminal resource; None for a terminal or foreign one."""
+    fingerprint = (obj.get("spec") or {}).get("signalFingerprint")
+    phase = str((obj.get("status") or {}).get("overallPhase", "")).lower()
+    if not fingerprint or phase in TERMINAL_PHASES:
+        return None
+    created = str((obj.get("metadata") or {}).get("creationTimestamp", ""))
+    return _Item(str(fingerprint), created, active_resource(obj))

@@ -1,0 +1,41 @@
+from typing import Any
+
+from app.adapters.kubernetes import api_client
+from app.adapters.rr_index import UNKNOWN, ActiveIndex
+from app.service.ports import ActiveResource
+
+
+def _rr(name: str, created: str, phase: str = "") -> dict[str, Any]:
+    return {
+        "metadata": {"namespace": "ns", "name": name, "creationTimestamp": created},
+        "spec": {"signalFingerprint": "f" * 64, "deduplication": {"occurrenceCount": 2}},
+        "status": {"overallPhase": phase} if phase else {},
+    }
+
+
+def _index(tmp_path: Any) -> ActiveIndex:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\nusers: [{name: u, user: {}}]\n"
+    )
+    return ActiveIndex(api_client(kubeconfig=str(kubeconfig)), timeout=1.0)
+
+
+def _newest(index: ActiveIndex) -> str | None:
+    found = index.lookup("f" * 64)
+    return found.ref.name if isinstance(found, ActiveResource) else None
+
+
+def test_the_newest_active_resource_of_a_fingerprint_answers(tmp_path):
+    index = _index(tmp_path)
+    assert index.lookup("f" * 64) is UNKNOWN
+    index._set_synced(True)
+    index._put(_rr("rr-new", "2026-11-24T10:00:05Z"))
+    index._put(_rr("rr-old", "2026-11-24T10:00:00Z"))
+    assert _newest(index) == "rr-new"
+    index._put(_rr("rr-new", "2026-11-24T10:00:05Z", phase="TimedOut"))
+    assert _newest(index) == "rr-old"
+    index._put(_rr("rr-old", "2026-11-24T10:00:00Z", phase="completed"))
+    assert index.lookup("f" * 64) is None
