@@ -357,6 +357,8 @@ class Bench:
             )
         )
         gateway = self.start(self.gateway("gateway"))
+        # A smoke run's figures mean nothing: its later servers start now, not one by one.
+        later = self._later_servers() if self.mode.name == "smoke" else None
         ceiling.wait_ready()
         gateway.wait_ready()
 
@@ -375,6 +377,16 @@ class Bench:
 
         log(f"bench: {AUTH.title}")
         # The fresh gateway of the RSS phase starts meanwhile (idle, it polls Redis twice a second).
+        auth, fresh = later or self._later_servers()
+        auth.wait_ready()
+        self.measure(auth, AUTH)
+        auth.stop()
+
+        fresh.wait_ready()
+        self._rss(fresh)
+
+    def _later_servers(self) -> tuple[Server, Server]:
+        """Start the authenticating gateway and the fresh one of the RSS phase."""
         auth = self.start(
             self.gateway(
                 "gateway-auth",
@@ -382,13 +394,7 @@ class Bench:
                 GATEWAY_AUTH_NAMESPACE=AUTH_NAMESPACE,
             )
         )
-        fresh = self.start(self.gateway("gateway-rss"))
-        auth.wait_ready()
-        self.measure(auth, AUTH)
-        auth.stop()
-
-        fresh.wait_ready()
-        self._rss(fresh)
+        return auth, self.start(self.gateway("gateway-rss"))
 
     def _new_fingerprints(self, gateway: Server, scenario: Scenario) -> None:
         """Measure the create path, and what each new fingerprint costs Redis."""

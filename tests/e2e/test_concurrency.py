@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from app.adapters.redis_store import RedisDedupStore
+from app.adapters.redis_store import short_id, storm_tag
 from app.service.ports import StormScope
 from tests.support.metrics import sample
 from tests.support.payloads import alert, unique, webhook
@@ -79,36 +79,33 @@ def test_occurrences_reach_the_resource_status_within_ten_seconds(
 
 
 def test_a_new_problem_costs_one_kubernetes_call_even_after_redis_lost_its_record(
-    start_gateway, kube_api, standalone_redis, make_namespace
+    gateway_url, kube_api, standalone_redis, make_namespace
 ):
     namespace = make_namespace()
-    prefix = f"e2e{unique('ix')[-8:]}:"
     alertname = unique("Indexed")
     body = webhook(alert(alertname=alertname, namespace=namespace, pod="p"))
     rr_path = f"/namespaces/{namespace}/{PLURAL}"
+    redis = standalone_redis.client()
 
     def calls(method):
         return [r for r in kube_api.requests if r.method == method and r.path.endswith(rr_path)]
 
-    with start_gateway(GATEWAY_REDIS_KEY_PREFIX=prefix) as gateway:
+    def synced():
+        text = requests.get(f"{gateway_url}/metrics", timeout=5).text
+        return sample(text, "gateway_resource_index_synced") == 1
 
-        def synced():
-            text = requests.get(f"{gateway.url}/metrics", timeout=5).text
-            return sample(text, "gateway_resource_index_synced") == 1
+    # Both workers list and watch at start; the gauge is the least of the workers'.
+    eventually(synced, within=20, what="every worker's resource index follows the API")
+    first = requests.post(f"{gateway_url}{PROMETHEUS}", json=body, timeout=30)
+    assert first.status_code == 201
+    assert (len(calls("POST")), len(calls("GET"))) == (1, 0)
 
-        # Both workers list and watch at start; the gauge is the least of the workers'.
-        eventually(synced, within=20, what="every worker's resource index follows the API")
-        first = requests.post(f"{gateway.url}{PROMETHEUS}", json=body, timeout=30)
-        assert first.status_code == 201
-        assert (len(calls("POST")), len(calls("GET"))) == (1, 0)
-
-        # Redis forgets the fingerprint: the index, not a lookup, finds the active resource.
-        store = RedisDedupStore(standalone_redis.client(), prefix=prefix, ttl=300, claim_ttl=30)
-        fingerprint = first.json()["results"][0]["fingerprint"]
-        assert standalone_redis.client().delete(
-            store.key(fingerprint, StormScope(namespace, alertname))
-        )
-        again = requests.post(f"{gateway.url}{PROMETHEUS}", json=body, timeout=30)
+    # Redis forgets the fingerprint: the index, not a lookup, finds the active resource.
+    fingerprint = first.json()["results"][0]["fingerprint"]
+    record = f"*d:{{{storm_tag(StormScope(namespace, alertname))}}}{short_id(fingerprint)}"
+    (key,) = redis.scan_iter(match=record, count=10_000)  # whatever the gateway's key prefix
+    assert redis.delete(key)
+    again = requests.post(f"{gateway_url}{PROMETHEUS}", json=body, timeout=30)
 
     result = again.json()["results"][0]
     assert (again.status_code, result["status"]) == (202, "duplicate")

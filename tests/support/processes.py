@@ -23,8 +23,8 @@ def running(
 
     Under `make test` coverage would trace the process and every gunicorn worker, which makes
     each of them several times slower. Only `traced` processes are measured: the tests about the
-    server process itself (tests/e2e/test_server.py, test_readme.py, and test_operations.py's
-    metrics, logs and shutdown tests).
+    server process itself (tests/e2e/test_server.py, test_readme.py, test_observability.py's
+    metrics and access-log tests, and test_operations.py's shutdown test).
     """
     with log.open("wb") as output:
         process = subprocess.Popen(

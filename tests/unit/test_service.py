@@ -1,4 +1,4 @@
-import multiprocessing
+import os
 import re
 from datetime import UTC, datetime
 
@@ -214,10 +214,17 @@ def test_an_active_resource_in_kubernetes_is_adopted_instead_of_created():
 
 
 def test_ids_differ_between_a_worker_and_the_process_it_was_forked_from():
-    # Claim tokens come from the process's PRNG; gunicorn forks workers from one parent.
-    context = multiprocessing.get_context("fork")
-    with context.Pool(1) as pool:
-        child = pool.apply(unique_id)
+    # Claim tokens come from the process's PRNG; gunicorn forks workers from one parent. The
+    # child does nothing but answer and _exit: no multiprocessing machinery after a fork.
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, unique_id().encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        child = answer.read()
+    os.waitpid(pid, 0)
     mine = unique_id()
     assert re.fullmatch(r"[0-9a-f]{32}", child)
     assert child != mine

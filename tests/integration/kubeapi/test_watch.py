@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,18 +11,25 @@ from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
 
 from app.sandbox.kubeapi import KubeApiServer
+from tests.support.waiting import eventually
 
 from .helpers import GROUP, NAMESPACE, PLURAL, VERSION, create_rr, rr_body
 
 MINE = {"team": "mine"}
 
 
-def _events(custom: Any, **kwargs: Any) -> list[tuple[str, str]]:
-    """(type, name) of every event until the server ends the watch."""
+def _stream(custom: Any, **kwargs: Any) -> Iterator[tuple[str, str]]:
+    """(type, name) of each event as it comes, until the server ends the watch."""
     stream = watch.Watch().stream(
         custom.list_cluster_custom_object, GROUP, VERSION, PLURAL, **kwargs
     )
-    return [(e["type"], e["raw_object"]["metadata"]["name"]) for e in stream]
+    for event in stream:
+        yield event["type"], event["raw_object"]["metadata"]["name"]
+
+
+def _events(custom: Any, **kwargs: Any) -> list[tuple[str, str]]:
+    """(type, name) of every event until the server ends the watch."""
+    return list(_stream(custom, **kwargs))
 
 
 def _list_version(custom: Any) -> str:
@@ -54,10 +62,11 @@ def test_an_open_watch_gets_a_change_as_it_happens(custom: Any, server: KubeApiS
     version = _list_version(custom)
     seen: list[tuple[str, str]] = []
     watcher = threading.Thread(
-        target=lambda: seen.extend(_events(custom, resource_version=version, timeout_seconds=30))
+        target=lambda: seen.extend(_stream(custom, resource_version=version, timeout_seconds=30))
     )
     watcher.start()
     create_rr(custom, rr_body("live"))
+    eventually(lambda: ("ADDED", "live") in seen, within=10, what="the event is streamed")
     # end_watches ends the stream normally (what a server's own timeout does).
     server.end_watches()
     watcher.join(timeout=10)
