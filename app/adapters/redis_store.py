@@ -182,13 +182,11 @@ class RedisDedupStore:
                 observation = observations[index]
                 member = tag + short_id(observation.fingerprint)
                 keys.append(self._record_key(member))
+                ref = observation.ref
                 args += [
-                    int(observation.firing),
-                    observation.token,
-                    observation.ref.namespace,
-                    observation.ref.name,
+                    f"{int(observation.firing)} {observation.token or '-'} "
+                    f"{ref.namespace or '-'} {ref.name or '-'} {member}",
                     observation.resource,
-                    member,
                 ]
                 order.append(index)
         return order, self._run("record_signals", keys, args)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    missing,
+    validate,
+    validates_schema,
+)
 
 MAX_NAME = 253
 MAX_ALERTS = 1000
@@ -115,11 +123,44 @@ class AlertSchema(_Lenient):
 
     @validates_schema
     def _has_alertname(self, data: dict[str, Any], **_: Any) -> None:
+        self.check_alertname(data)
+
+    @staticmethod
+    def check_alertname(data: dict[str, Any]) -> None:
+        """labels.alertname: present, not blank, at most MAX_NAME characters."""
         name = data.get("labels", {}).get("alertname", "")
         if not name.strip():
             raise ValidationError("labels.alertname is required", "labels")
         if len(name) > MAX_NAME:
             raise ValidationError(f"labels.alertname is longer than {MAX_NAME}", "labels")
+
+
+class Alert(fields.Field[dict[str, Any]]):
+    """One alert, checked by AlertSchema's own fields without a schema load per alert (a
+    webhook carries up to 1000): the same messages and error paths, several times faster."""
+
+    _FIELDS = AlertSchema().load_fields
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ValidationError({"_schema": ["Invalid input type."]})
+        loaded: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        for name, field in self._FIELDS.items():
+            try:
+                loaded[name] = field.deserialize(value.get(name, missing), name, value)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+        if not errors:
+            try:
+                AlertSchema.check_alertname(loaded)
+            except ValidationError as exc:
+                errors[exc.field_name] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+        return loaded
 
 
 class AlertmanagerWebhookSchema(_Lenient):
@@ -129,9 +170,7 @@ class AlertmanagerWebhookSchema(_Lenient):
 
     version = Text(required=True, validate=validate.Equal("4"))
     receiver = Text(load_default="")
-    alerts = fields.List(
-        fields.Nested(AlertSchema), required=True, validate=validate.Length(min=1, max=MAX_ALERTS)
-    )
+    alerts = fields.List(Alert(), required=True, validate=validate.Length(min=1, max=MAX_ALERTS))
 
 
 class ObjectReferenceSchema(_Lenient):

@@ -28,7 +28,8 @@ MAX_ANNOTATION_VALUE = 4096
 
 
 def bounded(values: Mapping[str, str], *, limit: int) -> dict[str, str]:
-    """Keep at most MAX_ENTRIES entries with values cut to `limit` characters."""
+    """Keep at most MAX_ENTRIES entries with values cut to `limit` characters (what a new
+    resource carries; a signal keeps its labels whole until then)."""
     kept = sorted(values.items())[:MAX_ENTRIES]
     return {k: v if len(v) <= limit else v[: limit - 1] + "…" for k, v in kept}
 
@@ -90,8 +91,8 @@ def alert_signal(
         firing=alert["status"] == "firing",
         firing_time=alert["startsAt"] or received_at,
         source=source,
-        labels=bounded(labels, limit=MAX_LABEL_VALUE),
-        annotations=bounded(alert["annotations"], limit=MAX_ANNOTATION_VALUE),
+        labels=labels,
+        annotations=alert["annotations"],
         raw=raw,
     )
 
@@ -133,12 +134,11 @@ def event_signal(
             or source.get("component")
             or "kubernetes-event"
         ),
-        labels=bounded(labels, limit=MAX_LABEL_VALUE),
-        annotations=bounded(
+        labels=labels,
+        annotations=(
             {"message": event["message"] or event["note"]}
             if event["message"] or event["note"]
-            else {},
-            limit=MAX_ANNOTATION_VALUE,
+            else {}
         ),
         raw=raw,
         actionable=event["type"] == "Warning",

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.domain import Classification, Signal
+from app.service.normalize import MAX_ANNOTATION_VALUE, MAX_LABEL_VALUE, bounded
 
 API_VERSION = "remediation.kubernaut.io/v1alpha1"
 KIND = "RemediationRequest"
 MANAGED_BY = "kubernaut-gateway"
 MAX_PAYLOAD = 1024 * 1024
 _NAME_ALPHABET = string.ascii_lowercase + string.digits
-_SUFFIXES = len(_NAME_ALPHABET) ** 8
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
@@ -32,12 +32,8 @@ def unique_id() -> str:
 
 def new_name(fingerprint: str) -> str:
     """Return rr-<12 hex of the fingerprint>-<8 random [a-z0-9]>: never reused."""
-    number = random.randrange(_SUFFIXES)  # noqa: S311 - uniqueness, not secrecy
-    suffix = []
-    for _ in range(8):
-        number, digit = divmod(number, 36)
-        suffix.append(_NAME_ALPHABET[digit])
-    return f"rr-{fingerprint[:12]}-{''.join(suffix)}"
+    suffix = "".join(random.choices(_NAME_ALPHABET, k=8))  # noqa: S311 - uniqueness
+    return f"rr-{fingerprint[:12]}-{suffix}"
 
 
 def rfc3339(moment: datetime) -> str:
@@ -102,8 +98,8 @@ def remediation_request(
         },
         "firingTime": rfc3339(signal.firing_time),
         "receivedTime": rfc3339(received_at),
-        "signalLabels": dict(signal.labels),
-        "signalAnnotations": dict(signal.annotations),
+        "signalLabels": bounded(signal.labels, limit=MAX_LABEL_VALUE),
+        "signalAnnotations": bounded(signal.annotations, limit=MAX_ANNOTATION_VALUE),
         "deduplication": {
             "firstSeen": rfc3339(first_seen),
             "lastSeen": rfc3339(received_at),

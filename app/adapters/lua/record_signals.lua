@@ -32,8 +32,9 @@
 -- ARGV[10] quiet period, ms
 -- ARGV[11] 1 when KEYS[1] is the status-write queue (standalone), else 0
 -- ARGV[12] number of groups; then per group: its queue member, its signal count n, then per
---          signal 6 values: firing 1|0, claim token, namespace and name of the resource a
---          claimer creates, the signal's resource (namespace:Kind:name), its queue member
+--          signal 2 values: "<firing 1|0> <claim token> <namespace> <name> <queue member>"
+--          (namespace and name of the resource a claimer creates; none of the five has a
+--          space), and the signal's resource (namespace:Kind:name, any text)
 -- Reply:   one entry per signal, in order:
 --          {"d", count, namespace, name, first seen ms, due ms}  a duplicate; due > 0: its
 --              count just became unwritten, and a status write is due then
@@ -171,15 +172,17 @@ for _ = 1, tonumber(ARGV[12]) do
   a = a + 2
   local fired = false
   for _ = 1, n do
-    if ARGV[a] == '1' then
-      replies[#replies + 1] = firing(KEYS[k], scope, scope_member, ARGV[a + 1], ARGV[a + 2],
-        ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])
+    local is_firing, token, namespace, name, member =
+      string.match(ARGV[a], '^(%S+) (%S+) (%S+) (%S+) (%S+)$')
+    if is_firing == '1' then
+      replies[#replies + 1] = firing(KEYS[k], scope, scope_member, token, namespace, name,
+        ARGV[a + 1], member)
       fired = true
     else
       replies[#replies + 1] = resolved(KEYS[k])
     end
     k = k + 1
-    a = a + 6
+    a = a + 2
   end
   if fired then
     trim(scope)
