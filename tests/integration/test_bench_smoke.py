@@ -34,6 +34,7 @@ BACKEND_KEYS = {
     "redis_round_trips_per_request",
     "kube_calls_per_request",
     "resources_created",
+    "kube_calls_carried_over",
 }
 FIGURES = {
     "kube_calls_per_created_resource",
