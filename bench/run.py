@@ -65,7 +65,7 @@ class Mode:
 
 
 MODES = {
-    "full": Mode("full", seconds=5.0, runs=3, rss_half=50_000, monitor_seconds=2.0),
+    "full": Mode("full", seconds=5.0, runs=5, rss_half=50_000, monitor_seconds=2.0),
     "quick": Mode("quick", seconds=1.0, runs=1, rss_half=5_000, monitor_seconds=0.5),
     # A quarter second each: enough for wrk to complete requests even on a loaded machine
     # (a 50-alert request takes well under 100 ms), and no figure of it means anything.
