@@ -82,7 +82,8 @@ def _rfc3339(ms: int) -> str:
     return rfc3339(datetime.fromtimestamp(ms / 1000, UTC))
 
 
-def _parse_ms(value: Any) -> int:
+def parse_ms(value: Any) -> int:
+    """Milliseconds since the epoch of an RFC 3339 time; 0 when it is not one."""
     try:
         return int(datetime.fromisoformat(str(value)).timestamp() * 1000)
     except ValueError:
@@ -103,7 +104,7 @@ def active_resource(item: Mapping[str, Any]) -> ActiveResource:
     return ActiveResource(
         ref=ObjectRef(item["metadata"]["namespace"], item["metadata"]["name"]),
         occurrence_count=int(live.get("occurrenceCount") or created.get("occurrenceCount") or 1),
-        first_seen_ms=_parse_ms(live.get("firstSeenAt") or created.get("firstSeen") or ""),
+        first_seen_ms=parse_ms(live.get("firstSeenAt") or created.get("firstSeen") or ""),
     )
 
 

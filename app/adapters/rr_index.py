@@ -5,7 +5,8 @@ manages, then a watch from the list's resourceVersion, so that "has this fingerp
 resource?" is answered from memory instead of with an API call before each create. It is a
 cache of Kubernetes, not state of its own: until the first list is in (or while the watch is
 broken and the list is being redone) it answers "unknown" and the caller asks the API. Per
-worker process, like the API client; memory is one small entry per active resource.
+worker process, like the API client; memory is one small entry per active resource (about
+400 bytes with its fingerprint and name).
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ import kubernetes.client as k8s
 from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
 
-from app.adapters.kubernetes import GROUP, PLURAL, TERMINAL_PHASES, VERSION, active_resource
+from app.adapters.kubernetes import (
+    GROUP,
+    PLURAL,
+    TERMINAL_PHASES,
+    VERSION,
+    active_resource,
+    parse_ms,
+)
+from app.domain import ObjectRef
 from app.service.ports import ActiveResource
 from app.service.resource import MANAGED_BY
 
@@ -36,11 +45,61 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
-@dataclass(frozen=True)
-class _Item:
-    fingerprint: str
-    created: str  # creationTimestamp (RFC 3339 sorts as time)
-    resource: ActiveResource
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One active resource: what a lookup answers, and no more (memory is per resource)."""
+
+    key: str  # "namespace/name"
+    created_ms: int
+    occurrence_count: int
+    first_seen_ms: int
+
+    def resource(self) -> ActiveResource:
+        namespace, name = self.key.split("/", 1)
+        return ActiveResource(
+            ref=ObjectRef(namespace, name),
+            occurrence_count=self.occurrence_count,
+            first_seen_ms=self.first_seen_ms,
+        )
+
+
+class _Table:
+    """Entries by fingerprint (nearly always one), and each resource's fingerprint by key."""
+
+    def __init__(self) -> None:
+        self.fingerprints: dict[str, str] = {}
+        self.entries: dict[str, _Entry | tuple[_Entry, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.fingerprints)
+
+    def put(self, fingerprint: str, entry: _Entry) -> None:
+        self.remove(entry.key)
+        self.fingerprints[entry.key] = fingerprint
+        existing = self.entries.get(fingerprint)
+        self.entries[fingerprint] = entry if existing is None else (*_many(existing), entry)
+
+    def remove(self, key: str) -> None:
+        fingerprint = self.fingerprints.pop(key, None)
+        if fingerprint is None:
+            return
+        rest = tuple(e for e in _many(self.entries.get(fingerprint)) if e.key != key)
+        if not rest:
+            self.entries.pop(fingerprint, None)
+        else:
+            self.entries[fingerprint] = rest[0] if len(rest) == 1 else rest
+
+    def newest(self, fingerprint: str) -> _Entry | None:
+        found = self.entries.get(fingerprint)
+        if found is None or isinstance(found, _Entry):
+            return found
+        return max(found, key=lambda entry: entry.created_ms)
+
+
+def _many(found: _Entry | tuple[_Entry, ...] | None) -> tuple[_Entry, ...]:
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, _Entry) else found
 
 
 class _Expired(Exception):
@@ -65,8 +124,7 @@ class ActiveIndex:
         self._retry_seconds = retry_seconds
         self._on_sync = on_sync or (lambda synced: None)
         self._lock = threading.Lock()
-        self._items: dict[tuple[str, str], _Item] = {}
-        self._by_fingerprint: dict[str, set[tuple[str, str]]] = {}
+        self._table = _Table()
         self._synced = False
 
     @property
@@ -79,11 +137,12 @@ class ActiveIndex:
         with self._lock:
             if not self._synced:
                 return UNKNOWN
-            keys = self._by_fingerprint.get(fingerprint)
-            if not keys:
-                return None
-            newest = max((self._items[key] for key in keys), key=lambda item: item.created)
-            return newest.resource
+            newest = self._table.newest(fingerprint)
+        return None if newest is None else newest.resource()
+
+    def __len__(self) -> int:
+        """How many active resources the index holds."""
+        return len(self._table)
 
     def run(self, stop: threading.Event) -> None:
         """List, then watch, until `stop`; list again after a 410, retry after errors."""
@@ -110,7 +169,7 @@ class ActiveIndex:
             self._on_sync(synced)
 
     def _list(self) -> str:
-        items: dict[tuple[str, str], _Item] = {}
+        table = _Table()
         token: str | None = None
         while True:
             page: Any = self._custom.list_cluster_custom_object(
@@ -123,17 +182,14 @@ class ActiveIndex:
                 _request_timeout=self._timeout,
             )
             for obj in page.get("items", []):
-                item = _item(obj)
-                if item is not None:
-                    items[_key(obj)] = item
+                found = _entry(obj)
+                if found is not None:
+                    table.put(*found)
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 break
         with self._lock:
-            self._items = items
-            self._by_fingerprint = {}
-            for key, item in items.items():
-                self._by_fingerprint.setdefault(item.fingerprint, set()).add(key)
+            self._table = table
         self._set_synced(True)
         return str(page["metadata"]["resourceVersion"])
 
@@ -170,35 +226,35 @@ class ActiveIndex:
         return version
 
     def _put(self, obj: Mapping[str, Any]) -> None:
-        key, item = _key(obj), _item(obj)
-        if item is None:
-            self._drop(key)
-            return
+        found = _entry(obj)
         with self._lock:
-            self._items[key] = item
-            self._by_fingerprint.setdefault(item.fingerprint, set()).add(key)
+            if found is None:
+                self._table.remove(_key(obj))
+            else:
+                self._table.put(*found)
 
-    def _drop(self, key: tuple[str, str]) -> None:
+    def _drop(self, key: str) -> None:
         with self._lock:
-            item = self._items.pop(key, None)
-            if item is None:
-                return
-            keys = self._by_fingerprint.get(item.fingerprint, set())
-            keys.discard(key)
-            if not keys:
-                self._by_fingerprint.pop(item.fingerprint, None)
+            self._table.remove(key)
 
 
-def _key(obj: Mapping[str, Any]) -> tuple[str, str]:
+def _key(obj: Mapping[str, Any]) -> str:
     metadata = obj.get("metadata") or {}
-    return str(metadata.get("namespace", "")), str(metadata.get("name", ""))
+    return f"{metadata.get('namespace', '')}/{metadata.get('name', '')}"
 
 
-def _item(obj: Mapping[str, Any]) -> _Item | None:
-    """An index entry for a non-terminal resource; None for a terminal or foreign one."""
+def _entry(obj: Mapping[str, Any]) -> tuple[str, _Entry] | None:
+    """(fingerprint, entry) of a non-terminal resource; None for a terminal or foreign one."""
     fingerprint = (obj.get("spec") or {}).get("signalFingerprint")
     phase = str((obj.get("status") or {}).get("overallPhase", "")).lower()
     if not fingerprint or phase in TERMINAL_PHASES:
         return None
-    created = str((obj.get("metadata") or {}).get("creationTimestamp", ""))
-    return _Item(str(fingerprint), created, active_resource(obj))
+    metadata = obj.get("metadata") or {}
+    active = active_resource(obj)
+    entry = _Entry(
+        key=_key(obj),
+        created_ms=parse_ms(metadata.get("creationTimestamp", "")),
+        occurrence_count=active.occurrence_count,
+        first_seen_ms=active.first_seen_ms,
+    )
+    return str(fingerprint), entry

@@ -39,3 +39,25 @@ def test_the_newest_active_resource_of_a_fingerprint_answers(tmp_path):
     assert _newest(index) == "rr-old"
     index._put(_rr("rr-old", "2026-11-24T10:00:00Z", phase="completed"))
     assert index.lookup("f" * 64) is None
+
+
+def test_a_deleted_or_re_fingerprinted_resource_no_longer_answers_for_its_old_fingerprint(
+    tmp_path,
+):
+    index = _index(tmp_path)
+    index._set_synced(True)
+    index._put(_rr("rr-a", "2026-11-24T10:00:00Z"))
+    index._put(_rr("rr-b", "2026-11-24T10:00:01Z"))
+    assert len(index) == 2
+
+    moved = _rr("rr-b", "2026-11-24T10:00:01Z")
+    moved["spec"]["signalFingerprint"] = "e" * 64
+    index._put(moved)
+    assert _newest(index) == "rr-a"
+    found = index.lookup("e" * 64)
+    assert isinstance(found, ActiveResource)
+    assert (found.ref.namespace, found.ref.name, found.occurrence_count) == ("ns", "rr-b", 2)
+
+    index._drop("ns/rr-a")
+    assert index.lookup("f" * 64) is None
+    assert len(index) == 1
