@@ -70,7 +70,7 @@ def build(config: Config) -> Services:
         remediation_requests=kube,
         classifier=Classifier(namespaces=namespaces, config=config),
         config=config,
-        observe=metrics.observe_signal,
+        observe=metrics.observe_signals,
         observe_storm=metrics.observe_storm,
     )
     readiness = Readiness(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Flask
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_flask_exporter import PrometheusMetrics
 
-from app.domain import Outcome, Signal, SignalType
+from app.domain import Outcome, SignalType
 
 SOURCES = {
     SignalType.PROMETHEUS_ALERT: "prometheus",
@@ -81,11 +83,12 @@ class GatewayMetrics:
             multiprocess_mode="livemax",
         )
 
-    def observe_signal(self, signal: Signal, outcome: Outcome) -> None:
-        """Count one signal's outcome."""
-        self.signals_received.labels(SOURCES[signal.signal_type], outcome.value).inc()
-        if outcome is Outcome.CREATED:
-            self.remediation_requests_created.inc()
+    def observe_signals(self, counts: Mapping[tuple[SignalType, Outcome], int]) -> None:
+        """Count the outcomes of one request's signals."""
+        for (signal_type, outcome), count in counts.items():
+            self.signals_received.labels(SOURCES[signal_type], outcome.value).inc(count)
+            if outcome is Outcome.CREATED:
+                self.remediation_requests_created.inc(count)
 
     def observe_storm(self, storm_type: str) -> None:
         """Count one detected storm."""

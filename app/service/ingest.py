@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.config import Config
-from app.domain import Classification, ObjectRef, Outcome, Result, Signal
+from app.domain import Classification, ObjectRef, Outcome, Result, Signal, SignalType
 from app.service.classify import Classifier
 from app.service.errors import GatewayError
 from app.service.normalize import alert_signals, event_signal
@@ -32,7 +32,8 @@ from app.service.resource import (
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-Observer = Callable[[Signal, Outcome], None]
+# Outcomes of one request's signals, counted by signal type: one metrics update per kind.
+Observer = Callable[[Mapping[tuple[SignalType, Outcome], int]], None]
 
 
 def utc_now() -> datetime:
@@ -60,7 +61,7 @@ class IngestService:
         self._classifier = classifier
         self._config = config
         self._clock = clock
-        self._observe = observe or (lambda signal, outcome: None)
+        self._observe = observe or (lambda counts: None)
         self._observe_storm = observe_storm or (lambda storm_type: None)
 
     def alertmanager(self, webhook: Mapping[str, Any], raw_alerts: list[Any]) -> list[Result]:
@@ -109,6 +110,24 @@ class IngestService:
             for signal, plan in zip(signals, plans, strict=True)
         ]
         results: list[Result] = []
+        try:
+            self._decide(work, results, now=now, now_ms=now_ms)
+        finally:
+            # On a failure, the signals decided before it (zip stops at the shorter).
+            decided = zip(signals, results, strict=False)
+            self._observe(Counter((s.signal_type, r.outcome) for s, r in decided))
+        self._log(signals, results, started=started)
+        return results
+
+    def _decide(
+        self,
+        work: list[tuple[Signal, _Plan | None, Recorded | None]],
+        results: list[Result],
+        *,
+        now: datetime,
+        now_ms: int,
+    ) -> None:
+        """Append each signal's result; create the resources of claimed fingerprints."""
         for position, (signal, plan, done) in enumerate(work):
             if plan is None or done is None:
                 result = Result(signal.fingerprint, Outcome.IGNORED)
@@ -129,10 +148,7 @@ class IngestService:
                 result = Result(
                     signal.fingerprint, _OUTCOMES[done.kind], done.ref, done.occurrence_count
                 )
-            self._observe(signal, result.outcome)
             results.append(result)
-        self._log(signals, results, started=started)
-        return results
 
     def _plan(self, signal: Signal) -> _Plan:
         scope = StormScope(signal.namespace, signal.name)

@@ -38,7 +38,7 @@ def _signal(*, namespace="prod-a", pod="p1", severity=Severity.CRITICAL, firing=
     )
 
 
-def _service(kube, store=None, config=None, clock=None):
+def _service(kube, store=None, config=None, clock=None, observe=None):
     config = config or Config()
     namespaces = NamespaceCache(kube, ttl=config.namespace_cache_ttl, clock=clock or Clock())
     return IngestService(
@@ -47,6 +47,7 @@ def _service(kube, store=None, config=None, clock=None):
         classifier=Classifier(namespaces=namespaces, config=config),
         config=config,
         clock=lambda: NOW,
+        observe=observe,
     )
 
 
@@ -168,6 +169,24 @@ def test_a_failed_create_gives_back_every_claim_of_the_request_not_yet_created()
     assert [r.outcome for r in retry] == [Outcome.DUPLICATE] * 2 + [Outcome.CREATED] * 3
     assert [r.occurrence_count for r in retry] == [2, 2, 1, 1, 1]
     assert len(kube.created) == 5
+
+
+def test_outcomes_are_counted_once_per_request_also_up_to_a_failure():
+    kube = FakeKubernetes({"prod-a": {}})
+    observed: list[dict[tuple[SignalType, Outcome], int]] = []
+    service = _service(kube, observe=lambda counts: observed.append(dict(counts)))
+    alert = SignalType.PROMETHEUS_ALERT
+
+    service.ingest([_signal(pod="p0"), _signal(pod="p0"), _signal(pod="p1", firing=False)])
+    kube.creates_before_failing = 2  # in all: one more
+    with pytest.raises(KubernetesUnavailable):
+        service.ingest([_signal(pod="p0"), _signal(pod="p2"), _signal(pod="p3")])
+
+    assert observed == [
+        {(alert, Outcome.CREATED): 1, (alert, Outcome.DUPLICATE): 1, (alert, Outcome.RESOLVED): 1},
+        # The duplicate and the one create before the failure; not the failed one.
+        {(alert, Outcome.DUPLICATE): 1, (alert, Outcome.CREATED): 1},
+    ]
 
 
 def test_resolved_never_creates_and_reports_the_existing_resource():
