@@ -402,25 +402,25 @@ class Bench:
         gateway.stop()
 
         log(f"bench: {AUTH.title}")
-        # The fresh gateway of the RSS phase starts meanwhile (idle, it polls Redis twice a second).
-        auth, fresh = later or self._later_servers()
+        # Not beside the fresh gateway of the RSS phase: its workers' resource indexes list
+        # every resource the scenarios created when it starts, which would load the machine.
+        auth = later[0] if later else self.start(self._auth_gateway())
         auth.wait_ready()
         self.measure(auth, AUTH)
         auth.stop()
 
+        fresh = later[1] if later else self.start(self.gateway("gateway-rss"))
         fresh.wait_ready()
         self._rss(fresh)
 
+    def _auth_gateway(self) -> Server:
+        return self.gateway(
+            "gateway-auth", GATEWAY_AUTH_MODE="kubernetes", GATEWAY_AUTH_NAMESPACE=AUTH_NAMESPACE
+        )
+
     def _later_servers(self) -> tuple[Server, Server]:
         """Start the authenticating gateway and the fresh one of the RSS phase."""
-        auth = self.start(
-            self.gateway(
-                "gateway-auth",
-                GATEWAY_AUTH_MODE="kubernetes",
-                GATEWAY_AUTH_NAMESPACE=AUTH_NAMESPACE,
-            )
-        )
-        return auth, self.start(self.gateway("gateway-rss"))
+        return self.start(self._auth_gateway()), self.start(self.gateway("gateway-rss"))
 
     def _new_fingerprints(self, gateway: Server, scenario: Scenario) -> None:
         """Measure the create path, and what each new fingerprint costs Redis."""
