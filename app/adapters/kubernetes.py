@@ -48,11 +48,9 @@ def api_client(*, kubeconfig: str | None, in_cluster: bool | None = None) -> k8s
     """Build a client: in-cluster in a pod, else the kubeconfig (KUBECONFIG or ~/.kube)."""
     configuration = k8s.Configuration()
     if in_cluster or (in_cluster is None and kubeconfig is None and _in_pod()):
-        k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        k8s_config.load_incluster_config(client_configuration=configuration)
     else:
-        k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=kubeconfig, client_configuration=configuration
-        )
+        k8s_config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
     # backoff below is the only retry layer: urllib3's own retries would multiply attempts.
     configuration.retries = False
     return k8s.ApiClient(configuration)

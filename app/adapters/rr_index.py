@@ -196,9 +196,9 @@ class ActiveIndex:
     def _watch(self, version: str, stop: threading.Event) -> str:
         """Follow changes from `version` until the server ends the watch; return the last
         version seen."""
-        watcher = watch.Watch()  # type: ignore[no-untyped-call]
+        watcher = watch.Watch()
         try:
-            for event in watcher.stream(  # type: ignore[no-untyped-call]
+            for event in watcher.stream(
                 self._custom.list_cluster_custom_object,
                 GROUP,
                 VERSION,
@@ -222,7 +222,7 @@ class ActiveIndex:
                 raise _Expired from exc
             raise
         finally:
-            watcher.stop()  # type: ignore[no-untyped-call]
+            watcher.stop()
         return version
 
     def _put(self, obj: Mapping[str, Any]) -> None:
