@@ -30,15 +30,15 @@ def test_creates_beyond_the_in_flight_limit_are_retried_until_all_succeed(make_c
         webhook(alert(alertname=unique("Busy"), namespace="busy", pod="p")) for _ in range(10)
     ]
 
-    def deliver(body):
-        return (
-            make_client(kubeconfig=kubeconfig, kubernetes_retry_budget=8.0)
-            .post(PROMETHEUS, json=body)
-            .status_code
-        )
+    # Ten senders, each its own app (as ten gateway workers): built before the threads start,
+    # because CPython 3.11's ast module (Flask compiles its URL rules) is not thread-safe.
+    clients = [make_client(kubeconfig=kubeconfig, kubernetes_retry_budget=8.0) for _ in bodies]
+
+    def deliver(client, body):
+        return client.post(PROMETHEUS, json=body).status_code
 
     with ThreadPoolExecutor(max_workers=10) as pool:
-        statuses = list(pool.map(deliver, bodies))
+        statuses = list(pool.map(deliver, clients, bodies))
 
     assert statuses == [201] * 10
     assert server.count(status=429) > 0
