@@ -44,6 +44,31 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
+# What the gateway uses of the client, which imports each API class and model on first use
+# (CoreV1Api alone pulls in some 250 models: about a second of CPU).
+CLIENT_CLASSES = (
+    "ApiClient",
+    "Configuration",
+    "CoreV1Api",
+    "CustomObjectsApi",
+    "VersionApi",
+    "AuthenticationV1Api",
+    "AuthorizationV1Api",
+    "V1Namespace",
+    "V1TokenReview",
+    "V1TokenReviewSpec",
+    "V1SubjectAccessReview",
+    "V1SubjectAccessReviewSpec",
+    "V1ResourceAttributes",
+)
+
+
+def import_client_classes() -> None:
+    """Import now what the gateway will use of the Kubernetes client (see CLIENT_CLASSES)."""
+    for name in CLIENT_CLASSES:
+        getattr(k8s, name)
+
+
 def api_client(*, kubeconfig: str | None, in_cluster: bool | None = None) -> k8s.ApiClient:
     """Build a client: in-cluster in a pod, else the kubeconfig (KUBECONFIG or ~/.kube)."""
     configuration = k8s.Configuration()
