@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import glob
+import os
+from collections.abc import Iterable, Mapping
 
 from flask import Flask
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics_core import Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from prometheus_flask_exporter import PrometheusMetrics
 
 from app.domain import Outcome, SignalType
+from app.wsgi import MULTIPROC_ENV
 
 SOURCES = {
     SignalType.PROMETHEUS_ALERT: "prometheus",
@@ -123,9 +130,58 @@ class GatewayMetrics:
         self.redis_script_duration.labels(script).observe(seconds)
 
 
+# A value file starts with its used length (4 bytes) and 4 bytes of padding.
+_FILE_HEADER = 8
+
+
+class WorkerFilesCollector(Collector):
+    """Sum every worker's value files, leaving out those a starting worker has not sized yet.
+
+    A worker creates its file empty, then sizes it: prometheus_client's own collector fails
+    to read it in between (struct.error, a 500 for the whole scrape) while a worker is being
+    started or recycled. An empty file holds no value yet, so leaving it out of this scrape
+    loses nothing, and files only grow.
+    """
+
+    def __init__(self, registry: CollectorRegistry, path: str) -> None:
+        self._directory = path
+        registry.register(self)
+
+    def collect(self) -> Iterable[Metric]:
+        settled = []
+        for path in glob.glob(os.path.join(self._directory, "*.db")):
+            try:
+                size = os.path.getsize(path)
+            except FileNotFoundError:  # a dead worker's live gauges, removed meanwhile
+                continue
+            if size >= _FILE_HEADER:
+                settled.append(path)
+        merge = MultiProcessCollector.merge
+        merged: Iterable[Metric] = merge(settled, accumulate=True)  # type: ignore[no-untyped-call]
+        return merged
+
+
+class _WorkerMetrics(PrometheusMetrics):  # type: ignore[misc]
+    """prometheus-flask-exporter, scraping the workers' files with WorkerFilesCollector."""
+
+    def generate_metrics(
+        self, accept_header: str | None = None, names: list[str] | None = None
+    ) -> tuple[str, str]:
+        # Set by app.wsgi.prepare_metrics_dir before gunicorn starts the workers.
+        directory = os.environ.get(MULTIPROC_ENV)
+        if not directory:  # one process (tests, the Flask dev server): its own registry
+            generated: tuple[str, str] = super().generate_metrics(accept_header, names)
+            return generated
+        registry = CollectorRegistry()
+        WorkerFilesCollector(registry, directory)
+        scraped = registry.restricted_registry(names) if names else registry
+        encode, content_type = choose_encoder(accept_header or "")
+        return encode(scraped).decode("utf-8"), content_type
+
+
 def instrument(app: Flask, metrics: GatewayMetrics) -> None:
     """Expose /metrics and the HTTP duration histogram (by URL rule, never by raw path)."""
-    PrometheusMetrics(
+    _WorkerMetrics(
         app,
         path="/metrics",
         registry=metrics.registry,

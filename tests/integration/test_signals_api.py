@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.support.metrics import sample
+from tests.support.metrics import sample, write_worker_counter
 from tests.support.payloads import (
     alert,
     core_event,
@@ -301,6 +301,22 @@ def test_metrics_count_signals_by_source_and_outcome(client, make_namespace):
     assert sample(text, received, source="prometheus", outcome="rejected") == 1
     assert sample(text, "gateway_remediation_requests_created_total") == 2
     assert "gateway_http_request_duration_seconds_bucket" in text
+
+
+def test_metrics_under_gunicorn_sum_the_workers_files_also_while_a_worker_starts(
+    client, tmp_path, monkeypatch
+):
+    received = "gateway_signals_received_total"
+    write_worker_counter(tmp_path, 101, received, 3, source="prometheus", outcome="created")
+    write_worker_counter(tmp_path, 102, received, 4, source="prometheus", outcome="created")
+    (tmp_path / "counter_103.db").touch()  # a worker being started: created, not sized yet
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+
+    response = client.get("/metrics")
+
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert sample(text, received, source="prometheus", outcome="created") == 7
 
 
 def test_openapi_describes_both_signal_endpoints(client):

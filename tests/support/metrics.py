@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -32,3 +33,13 @@ def per_worker_gauge(metrics_dir: Path, name: str, pids: list[int]) -> dict[int,
             if s.name == name and pid in values:
                 values[pid] = float(s.value)
     return values
+
+
+def write_worker_counter(
+    metrics_dir: Path, pid: int, name: str, value: float, **labels: str
+) -> None:
+    """Write one counter value file the way a gunicorn worker's prometheus_client does."""
+    values = MmapedDict(str(metrics_dir / f"counter_{pid}.db"))
+    key = mmap_key(name, name, list(labels), list(labels.values()), "help")
+    values.write_value(key, value, 0.0)
+    values.close()
