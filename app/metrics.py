@@ -15,7 +15,7 @@ from prometheus_client.registry import Collector
 from prometheus_flask_exporter import PrometheusMetrics
 
 from app.domain import Outcome, SignalType
-from app.wsgi import MULTIPROC_ENV
+from app.wsgi import metrics_dir
 
 SOURCES = {
     SignalType.PROMETHEUS_ALERT: "prometheus",
@@ -167,8 +167,7 @@ class _WorkerMetrics(PrometheusMetrics):  # type: ignore[misc]
     def generate_metrics(
         self, accept_header: str | None = None, names: list[str] | None = None
     ) -> tuple[str, str]:
-        # Set by app.wsgi.prepare_metrics_dir before gunicorn starts the workers.
-        directory = os.environ.get(MULTIPROC_ENV)
+        directory = metrics_dir()
         if not directory:  # one process (tests, the Flask dev server): its own registry
             generated: tuple[str, str] = super().generate_metrics(accept_header, names)
             return generated

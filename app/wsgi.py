@@ -28,6 +28,11 @@ def application_from_environ() -> Flask:
     return create_app(config_from_environ())
 
 
+def metrics_dir() -> str | None:
+    """Return where gunicorn's workers write their metric values, if they do (multiprocess)."""
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
 def prepare_metrics_dir() -> Path:
     """Empty (or create) the metrics multiprocess directory; must run before prometheus loads."""
     configured = os.environ.get(MULTIPROC_ENV)
