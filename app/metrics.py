@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from flask import Flask
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -134,6 +135,20 @@ class GatewayMetrics:
 _FILE_HEADER = 8
 
 
+def settled_files(directory: str | Path, pattern: str = "*.db") -> list[str]:
+    """Return the workers' value files that can be read: not those a starting worker has
+    created but not sized yet (empty), nor a dead worker's live gauges removed meanwhile."""
+    settled = []
+    for path in glob.glob(os.path.join(directory, pattern)):
+        try:
+            size = os.path.getsize(path)
+        except FileNotFoundError:
+            continue
+        if size >= _FILE_HEADER:
+            settled.append(path)
+    return settled
+
+
 class WorkerFilesCollector(Collector):
     """Sum every worker's value files, leaving out those a starting worker has not sized yet.
 
@@ -148,16 +163,9 @@ class WorkerFilesCollector(Collector):
         registry.register(self)
 
     def collect(self) -> Iterable[Metric]:
-        settled = []
-        for path in glob.glob(os.path.join(self._directory, "*.db")):
-            try:
-                size = os.path.getsize(path)
-            except FileNotFoundError:  # a dead worker's live gauges, removed meanwhile
-                continue
-            if size >= _FILE_HEADER:
-                settled.append(path)
+        files = settled_files(self._directory)
         merge = MultiProcessCollector.merge
-        merged: Iterable[Metric] = merge(settled, accumulate=True)  # type: ignore[no-untyped-call]
+        merged: Iterable[Metric] = merge(files, accumulate=True)  # type: ignore[no-untyped-call]
         return merged
 
 

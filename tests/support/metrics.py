@@ -8,6 +8,8 @@ from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.metrics import settled_files
+
 
 def sample(text: str, name: str, **labels: str) -> float:
     """Return the value of one sample; 0 when the series does not exist yet."""
@@ -24,7 +26,7 @@ def per_worker_gauge(metrics_dir: Path, name: str, pids: list[int]) -> dict[int,
     `/metrics` shows the gauge aggregated over the workers; the per-process files under
     PROMETHEUS_MULTIPROC_DIR still hold each worker's value, labelled with its pid.
     """
-    files = [str(path) for path in metrics_dir.glob("gauge_*.db")]
+    files = settled_files(metrics_dir, "gauge_*.db")
     values = dict.fromkeys(pids, 0.0)
     for metric in MultiProcessCollector._read_metrics(files).values():
         for s in metric.samples:
