@@ -6,7 +6,7 @@ resource?" is answered from memory instead of with an API call before each creat
 cache of Kubernetes, not state of its own: until the first list is in (or while the watch is
 broken and the list is being redone) it answers "unknown" and the caller asks the API. Per
 worker process, like the API client; memory is one small entry per active resource (about
-400 bytes with its fingerprint and name).
+360 bytes with its fingerprint and name, measured with tracemalloc).
 """
 
 from __future__ import annotations
