@@ -14,7 +14,7 @@ from typing import Any
 import redis
 from redis.cluster import RedisCluster
 from redis.commands.core import Script
-from redis.exceptions import RedisClusterException
+from redis.exceptions import NoScriptError, RedisClusterException
 
 from app.domain import ObjectRef, StormSettings
 from app.service.errors import StoreUnavailable
@@ -65,6 +65,37 @@ def _text(value: Any) -> str:
 
 
 AnyRedis = redis.Redis | RedisCluster
+
+
+def evalsha(client: redis.Redis, script: Script, keys: list[str], args: list[Any]) -> Any:
+    """Run a registered script on one of the client's pooled connections.
+
+    What ``script(keys, args, client)`` does, under the same retry policy (the connection's:
+    a dropped or timed-out attempt disconnects and is sent again), without redis-py's generic
+    command dispatch around it: its per-command observability hooks and wrappers cost a
+    duplicate request about 30 µs of CPU (of about 430 µs in one process). A NOSCRIPT reply
+    (Redis restarted or flushed its scripts) goes to ``script()``, which loads the script.
+    """
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+
+    def send() -> Any:
+        connection.send_command(*command)  # type: ignore[no-untyped-call]
+        return connection.read_response()
+
+    def drop(_error: Exception) -> None:
+        connection.disconnect()  # type: ignore[no-untyped-call]
+
+    try:
+        return connection.retry.call_with_retry(send, drop)
+    except NoScriptError:
+        pass
+    finally:
+        pool.release(connection)
+    return script(keys=keys, args=args, client=client)
+
+
 # A cluster client raises RedisClusterException (not a RedisError) when no node answers.
 REDIS_ERRORS = (redis.RedisError, RedisClusterException)
 
@@ -365,7 +396,10 @@ class RedisDedupStore:
         started = time.perf_counter()
         try:
             client = self._client
-            return self._scripts[name](keys=keys, args=args, client=client)
+            script = self._scripts[name]
+            if isinstance(client, RedisCluster):
+                return script(keys=keys, args=args, client=client)
+            return evalsha(client, script, keys, args)
         except REDIS_ERRORS as exc:
             raise StoreUnavailable(f"redis script {name}: {type(exc).__name__}") from exc
         finally:

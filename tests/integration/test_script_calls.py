@@ -1,0 +1,81 @@
+"""The store's script calls on a real Redis: the lean EVALSHA path and its recoveries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from app.adapters.redis_client import redis_from_url
+from app.adapters.redis_store import RedisDedupStore
+from app.domain import ObjectRef, fingerprint
+from app.sandbox.redis_server import RedisServer
+from app.service.ports import Observation, StormScope
+
+NOW = 1_795_000_000_000
+TIMEOUT = 0.2
+
+
+@pytest.fixture
+def own_redis(tmp_path) -> Iterator[RedisServer]:
+    """A Redis of this test alone: it is paused and has its scripts flushed."""
+    with RedisServer(workdir=tmp_path / "redis") as server:
+        yield server
+
+
+def _store(server: RedisServer) -> RedisDedupStore:
+    return RedisDedupStore(
+        lambda: redis_from_url(server.url, timeout=TIMEOUT),
+        prefix=f"t{uuid.uuid4().hex[:8]}:",
+        ttl=300,
+        claim_ttl=30,
+    )
+
+
+def _observation() -> Observation:
+    name = f"Scripted{uuid.uuid4().hex[:8]}"
+    fp = fingerprint(signal_name=name, namespace="prod", kind="Pod", name="api-0")
+    return Observation(
+        fp,
+        StormScope("prod", name),
+        firing=True,
+        token=uuid.uuid4().hex,
+        ref=ObjectRef("prod", f"rr-{fp[:12]}-1"),
+        resource="api-0",
+    )
+
+
+def _active(store: RedisDedupStore) -> Observation:
+    """A fingerprint claimed and confirmed: its next observation is a duplicate."""
+    observation = _observation()
+    (claim,) = store.record([observation], now_ms=NOW)
+    assert claim.kind == "claimed"
+    assert store.confirm(observation, now_ms=NOW, ref=observation.ref) == 1
+    return observation
+
+
+def test_a_flushed_script_cache_is_reloaded_and_the_call_counts_once(own_redis):
+    store = _store(own_redis)
+    observation = _active(store)
+    own_redis.client().script_flush()
+
+    (repeat,) = store.record([observation], now_ms=NOW + 1)
+
+    assert (repeat.kind, repeat.occurrence_count) == ("duplicate", 2)
+    (after,) = store.record([observation], now_ms=NOW + 2)
+    assert (after.kind, after.occurrence_count) == ("duplicate", 3)
+
+
+def test_a_call_that_times_out_is_sent_again_and_counts_once(own_redis):
+    store = _store(own_redis)
+    observation = _active(store)
+    # Redis holds every write for longer than the client waits: the first attempt times out
+    # (its connection is dropped, so Redis never runs it), a retry gets through.
+    own_redis.client().execute_command("CLIENT", "PAUSE", int(TIMEOUT * 1500), "WRITE")
+
+    (repeat,) = store.record([observation], now_ms=NOW + 1)
+
+    assert (repeat.kind, repeat.occurrence_count) == ("duplicate", 2)
+    (after,) = store.record([observation], now_ms=NOW + 2)
+    assert (after.kind, after.occurrence_count) == ("duplicate", 3)
