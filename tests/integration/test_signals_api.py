@@ -303,6 +303,22 @@ def test_metrics_count_signals_by_source_and_outcome(client, make_namespace):
     assert "gateway_http_request_duration_seconds_bucket" in text
 
 
+def test_http_metrics_count_by_rule_and_bound_the_method_label(client):
+    client.post(PROMETHEUS, json={"version": "4"})
+    client.open(PROMETHEUS, method="BREW")
+    client.get(f"/no/such/{unique('path')}")
+
+    text = client.get("/metrics").get_data(as_text=True)
+
+    duration = "gateway_http_request_duration_seconds_count"
+    assert sample(text, duration, method="POST", url_rule=PROMETHEUS, status="400") == 1
+    assert sample(text, "gateway_http_request_total", method="other", status="405") == 1
+    # An unknown path counts under no rule; neither it nor the method is ever a label value.
+    assert sample(text, duration, method="GET", url_rule="None", status="404") == 1
+    assert "BREW" not in text
+    assert "/no/such" not in text
+
+
 def test_metrics_under_gunicorn_sum_the_workers_files_also_while_a_worker_starts(
     client, tmp_path, monkeypatch
 ):
