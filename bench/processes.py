@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from app.metrics import worker_gauges
 from app.sandbox.run import NotReady, stop_process, wait_ready
+from app.wsgi import MULTIPROC_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 60.0
+WORKERS = 2  # the chart's default
 _STOP_TIMEOUT = 30.0
 # Settings of the surrounding environment that must not leak into the servers under test.
 _OWN_VARIABLES = ("REDIS_URL", "KUBECONFIG", "PROMETHEUS_MULTIPROC_DIR")
@@ -49,17 +55,32 @@ def clean_environ() -> dict[str, str]:
     }
 
 
+# Whether each of these workers (pids) serves.
+Serving = Callable[[list[int]], bool]
+
+
 class Server:
-    """One server process (the gateway or the ceiling) on a loopback port, logging to a file."""
+    """One server process (the gateway or the ceiling) on a loopback port, logging to a file:
+    a gunicorn master with `workers` workers, each of which `serving` tells apart."""
 
     def __init__(
-        self, name: str, args: list[str], *, env: Mapping[str, str], port: int, log: Path
+        self,
+        name: str,
+        args: list[str],
+        *,
+        env: Mapping[str, str],
+        port: int,
+        log: Path,
+        workers: int,
+        serving: Serving,
     ) -> None:
         self.name = name
         self.args = args
         self.env = dict(env)
         self.port = port
         self.log = log
+        self.workers = workers
+        self.serving = serving
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -87,14 +108,27 @@ class Server:
         return self
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
-        """Poll /readyz until 200; fail early, with the log's tail, if the process exits."""
+        """Wait until every worker serves; fail early, with the log's tail, if the process exits.
+
+        /readyz answers once one worker serves. wrk opens its connections when a run starts
+        and each stays with the worker that accepted it: a worker still starting then would
+        get none of them for the whole run, which would measure one worker of two.
+        """
         process = self.process
         if process is None:
             raise ServerError(f"{self.name} was not started")
+        deadline = time.monotonic() + timeout
         try:
             wait_ready(self.url, process, timeout=timeout)
         except NotReady as exc:
             raise ServerError(f"{self.name} {exc}\n{self.tail()}") from exc
+        while time.monotonic() < deadline and process.poll() is None:
+            pids = self.worker_pids()
+            if len(pids) == self.workers and self.serving(pids):
+                return
+            time.sleep(0.05)
+        state = "exited" if process.poll() is not None else f"not all {self.workers} workers serve"
+        raise ServerError(f"{self.name} {state}\n{self.tail()}")
 
     def tail(self, chars: int = 3000) -> str:
         try:
@@ -144,20 +178,44 @@ def rss_kib(pid: int) -> int:
     raise ServerError(f"no VmRSS for pid {pid}")
 
 
+def index_synced(metrics_dir: Path) -> Serving:
+    """A gateway worker serves the steady state once its resource index has listed every
+    resource (its own gauge says so): not while it lists those the earlier scenarios made."""
+
+    def serving(pids: list[int]) -> bool:
+        synced = worker_gauges(metrics_dir, "gateway_resource_index_synced", pids)
+        return all(value == 1 for value in synced.values())
+
+    return serving
+
+
+def answered_readyz(url: str) -> Serving:
+    """A ceiling worker serves once it has answered /readyz (which names it) itself."""
+    seen: set[int] = set()
+
+    def serving(pids: list[int]) -> bool:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=5) as answer:  # noqa: S310
+            seen.add(int(json.load(answer)["pid"]))
+        return set(pids) <= seen
+
+    return serving
+
+
 def gateway(
     name: str, *, port: int, state: Path, redis_url: str, kubeconfig: Path, **settings: str
 ) -> Server:
     """Return `kubernaut-gateway serve` configured like the chart's defaults, for the bench."""
+    metrics_dir = state / f"{name}-metrics"
     env = {
         **clean_environ(),
         "GATEWAY_BIND": f"127.0.0.1:{port}",
-        "GATEWAY_WORKERS": "2",
+        "GATEWAY_WORKERS": str(WORKERS),
         "GATEWAY_AUTH_MODE": "none",
         "GATEWAY_RATE_LIMIT": "0",
         "GATEWAY_DRAIN_SECONDS": "0",
         "REDIS_URL": redis_url,
         "KUBECONFIG": str(kubeconfig),
-        "PROMETHEUS_MULTIPROC_DIR": str(state / f"{name}-metrics"),
+        MULTIPROC_ENV: str(metrics_dir),
         **settings,
     }
     return Server(
@@ -166,6 +224,8 @@ def gateway(
         env=env,
         port=port,
         log=state / f"{name}.log",
+        workers=int(env["GATEWAY_WORKERS"]),
+        serving=index_synced(metrics_dir),
     )
 
 
@@ -192,4 +252,12 @@ def ceiling(*, port: int, state: Path, workers: int, threads: int) -> Server:
         "--access-logfile",
         "-",
     ]
-    return Server("ceiling", args, env=clean_environ(), port=port, log=state / "ceiling.log")
+    return Server(
+        "ceiling",
+        args,
+        env=clean_environ(),
+        port=port,
+        log=state / "ceiling.log",
+        workers=workers,
+        serving=answered_readyz(f"http://127.0.0.1:{port}"),
+    )

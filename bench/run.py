@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -173,24 +172,6 @@ def carried_over(call: RecordedRequest, created: set[str]) -> bool:
     occurrence count, written when it fell due."""
     match = _STATUS.search(call.path)
     return match is not None and match.group(1) not in created
-
-
-_SYNCED = re.compile(r"^gateway_resource_index_synced(?:\{[^}]*\})? 1(?:\.0)?$", re.MULTILINE)
-
-
-def wait_index_synced(server: Server, timeout: float = 120.0) -> None:
-    """Wait until every worker's resource index has listed the resources: a scenario measures
-    the steady state, not a start-up that lists every resource the earlier ones created."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{server.url}/metrics", timeout=5) as answer:  # noqa: S310
-                if _SYNCED.search(answer.read().decode()):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise BenchError(f"{server.name}: the resource index did not sync\n{server.tail()}")
 
 
 def median(values: list[float]) -> float:
@@ -406,7 +387,6 @@ class Bench:
         later = self._later_servers() if self.mode.name == "smoke" else None
         ceiling.wait_ready()
         gateway.wait_ready()
-        wait_index_synced(gateway)
 
         log("bench: ceiling")
         self.ceiling_rps = self.measure(ceiling, CEILING, backend=False)["requests_per_s"]
@@ -426,13 +406,11 @@ class Bench:
         # every resource the scenarios created when it starts, which would load the machine.
         auth = later[0] if later else self.start(self._auth_gateway())
         auth.wait_ready()
-        wait_index_synced(auth)
         self.measure(auth, AUTH)
         auth.stop()
 
         fresh = later[1] if later else self.start(self.gateway("gateway-rss"))
         fresh.wait_ready()
-        wait_index_synced(fresh)
         self._rss(fresh)
 
     def _auth_gateway(self) -> Server:

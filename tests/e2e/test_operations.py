@@ -10,8 +10,9 @@ from typing import Any
 
 import requests
 
+from app.metrics import worker_gauges
 from bench.processes import child_pids
-from tests.support.metrics import per_worker_gauge, sample
+from tests.support.metrics import sample
 from tests.support.payloads import alert, unique, webhook
 
 PROMETHEUS = "/api/v1/signals/prometheus"
@@ -110,7 +111,7 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
         assert len(pids) == 2
 
         def all_open() -> bool:
-            states = per_worker_gauge(metrics_dir, "gateway_circuit_breaker_open", pids)
+            states = worker_gauges(metrics_dir, "gateway_circuit_breaker_open", pids)
             return all(value == 1 for value in states.values())
 
         # Requests from several clients at once reach both workers; each worker's breaker opens

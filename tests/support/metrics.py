@@ -5,10 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prometheus_client.mmap_dict import MmapedDict, mmap_key
-from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
-
-from app.metrics import settled_files
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -18,23 +15,6 @@ def sample(text: str, name: str, **labels: str) -> float:
             if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
                 return float(s.value)
     return 0.0
-
-
-def per_worker_gauge(metrics_dir: Path, name: str, pids: list[int]) -> dict[int, float]:
-    """Return each live worker's own value of a multiprocess gauge (0 if it has none yet).
-
-    `/metrics` shows the gauge aggregated over the workers; the per-process files under
-    PROMETHEUS_MULTIPROC_DIR still hold each worker's value, labelled with its pid.
-    """
-    files = settled_files(metrics_dir, "gauge_*.db")
-    values = dict.fromkeys(pids, 0.0)
-    for metric in MultiProcessCollector._read_metrics(files).values():
-        for s in metric.samples:
-            # Unaggregated samples carry their labels as (name, value) pairs, the pid among them.
-            pid = int(dict(s.labels).get("pid", -1))
-            if s.name == name and pid in values:
-                values[pid] = float(s.value)
-    return values
 
 
 def write_worker_counter(
