@@ -248,9 +248,6 @@ def ceiling(*, port: int, state: Path, workers: int, threads: int) -> Server:
         "30",
         "--keep-alive",
         "5",
-        # The gateway logs every request too.
-        "--access-logfile",
-        "-",
     ]
     return Server(
         "ceiling",
