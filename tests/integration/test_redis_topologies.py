@@ -294,6 +294,30 @@ def test_a_sentinel_url_gives_a_client_for_the_master(sentinel):
     client.close()
 
 
+def test_the_dedup_store_scripts_run_on_the_master_a_sentinel_url_names(sentinel):
+    url = (
+        f"redis+sentinel://:{MASTER_PASSWORD}@127.0.0.1:{sentinel.port}/mymaster/0"
+        f"?sentinel_password={SENTINEL_PASSWORD}"
+    )
+    prefix = f"t{uuid.uuid4().hex[:8]}:"
+    store = RedisDedupStore(
+        lambda: redis_from_url(url, timeout=TIMEOUT), prefix=prefix, ttl=60, claim_ttl=5
+    )
+    fp = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
+    ref = ObjectRef("ns", "rr-1")
+    first = Observation(fp, StormScope("ns", "A"), True, "tok", ref, "ns:Pod:p")
+
+    (claim,) = store.record([first], now_ms=1_000)
+    assert claim.kind == "claimed"
+    assert store.confirm(first, now_ms=1_001, ref=ref) == 1
+    (repeat,) = store.record([first], now_ms=1_002)
+
+    assert (repeat.kind, repeat.occurrence_count) == ("duplicate", 2)
+    # The record is on the master the Sentinel names.
+    direct = sentinel.master.client(password=MASTER_PASSWORD)
+    assert direct.exists(store.key(fp, first.scope)) == 1
+
+
 def test_a_sentinel_url_without_the_sentinel_password_finds_no_master(sentinel):
     url = f"redis+sentinel://:{MASTER_PASSWORD}@127.0.0.1:{sentinel.port}/mymaster/0"
     client = redis_from_url(url, timeout=TIMEOUT)
