@@ -119,6 +119,9 @@ class ActiveLookup(Protocol):
     def lookup(self, fingerprint: str) -> ActiveResource | object | None:
         """The active resource, None, or any other object when it cannot tell."""
 
+    def created(self, obj: Mapping[str, Any]) -> None:
+        """Hold a resource this process has just created (its own write)."""
+
 
 def active_resource(item: Mapping[str, Any]) -> ActiveResource:
     """Read a resource's occurrences: the live status, else what it was created with."""
@@ -172,7 +175,7 @@ class KubernetesGateway:
             nonlocal attempts
             attempts += 1
             try:
-                self._call(
+                made: Any = self._call(
                     "create",
                     lambda: self._custom.create_namespaced_custom_object(
                         GROUP,
@@ -186,6 +189,9 @@ class KubernetesGateway:
             except ApiException as exc:
                 if exc.status != 409 or attempts == 1:
                     raise
+            else:
+                if self._index is not None and isinstance(made, Mapping):
+                    self._index.created(made)
             return ObjectRef(namespace, name)
 
         return self._retrying("create", attempt)

@@ -126,6 +126,8 @@ class ActiveIndex:
         self._lock = threading.Lock()
         self._table = _Table()
         self._synced = False
+        # The newest resourceVersion the list and the watch have shown (None: not a number).
+        self._seen: int | None = None
 
     @property
     def synced(self) -> bool:
@@ -139,6 +141,30 @@ class ActiveIndex:
                 return UNKNOWN
             newest = self._table.newest(fingerprint)
         return None if newest is None else newest.resource()
+
+    def created(self, obj: Mapping[str, Any]) -> None:
+        """Hold a resource this process has just created, before its watch event arrives.
+
+        What client-go's mutation cache does for a controller's own writes: a Redis miss for
+        its fingerprint moments later (Redis lost the record) is answered from memory too,
+        instead of creating a second resource. Only an object newer than anything the list and
+        the watch have shown is taken: once the watch has passed its version, the watch's own
+        account of it (a later change, its deletion) stands. Other workers learn of it from
+        their watches, within milliseconds.
+        """
+        found = _entry(obj)
+        version = _version(obj)
+        if found is None or version is None:
+            return
+        with self._lock:
+            if self._synced and self._seen is not None and version > self._seen:
+                self._table.put(*found)
+
+    def _saw(self, obj: Mapping[str, Any]) -> None:
+        """Note an object's resourceVersion as seen (call with the lock held)."""
+        version = _version(obj)
+        if version is not None and (self._seen is None or version > self._seen):
+            self._seen = version
 
     def __len__(self) -> int:
         """How many active resources the index holds."""
@@ -190,6 +216,8 @@ class ActiveIndex:
                 break
         with self._lock:
             self._table = table
+            self._seen = None
+            self._saw(page)
         self._set_synced(True)
         return str(page["metadata"]["resourceVersion"])
 
@@ -214,7 +242,10 @@ class ActiveIndex:
                 if event["type"] in ("ADDED", "MODIFIED"):
                     self._put(obj)
                 elif event["type"] == "DELETED":
-                    self._drop(_key(obj))
+                    self._drop(obj)
+                else:  # BOOKMARK: no change, a newer version
+                    with self._lock:
+                        self._saw(obj)
                 if stop.is_set():
                     break
         except ApiException as exc:
@@ -228,14 +259,26 @@ class ActiveIndex:
     def _put(self, obj: Mapping[str, Any]) -> None:
         found = _entry(obj)
         with self._lock:
+            self._saw(obj)
             if found is None:
                 self._table.remove(_key(obj))
             else:
                 self._table.put(*found)
 
-    def _drop(self, key: str) -> None:
+    def _drop(self, obj: Mapping[str, Any]) -> None:
         with self._lock:
-            self._table.remove(key)
+            self._saw(obj)
+            self._table.remove(_key(obj))
+
+
+def _version(obj: Mapping[str, Any]) -> int | None:
+    """An object's (or a list's) resourceVersion as a number; None if it is not one (it is
+    opaque by contract; kube-apiserver's are etcd revisions)."""
+    version: Any = (obj.get("metadata") or {}).get("resourceVersion")
+    try:
+        return int(version)
+    except (TypeError, ValueError):
+        return None
 
 
 def _key(obj: Mapping[str, Any]) -> str:

@@ -5,9 +5,14 @@ from app.adapters.rr_index import UNKNOWN, ActiveIndex
 from app.service.ports import ActiveResource
 
 
-def _rr(name: str, created: str, phase: str = "") -> dict[str, Any]:
+def _rr(name: str, created: str, phase: str = "", version: int = 1) -> dict[str, Any]:
     return {
-        "metadata": {"namespace": "ns", "name": name, "creationTimestamp": created},
+        "metadata": {
+            "namespace": "ns",
+            "name": name,
+            "creationTimestamp": created,
+            "resourceVersion": str(version),
+        },
         "spec": {"signalFingerprint": "f" * 64, "deduplication": {"occurrenceCount": 2}},
         "status": {"overallPhase": phase} if phase else {},
     }
@@ -58,6 +63,35 @@ def test_a_deleted_or_re_fingerprinted_resource_no_longer_answers_for_its_old_fi
     assert isinstance(found, ActiveResource)
     assert (found.ref.namespace, found.ref.name, found.occurrence_count) == ("ns", "rr-b", 2)
 
-    index._drop("ns/rr-a")
+    index._drop(_rr("rr-a", "2026-11-24T10:00:00Z"))
     assert index.lookup("f" * 64) is None
     assert len(index) == 1
+
+
+def test_a_resource_this_process_created_answers_before_its_watch_event(tmp_path):
+    index = _index(tmp_path)
+    index.created(_rr("rr-early", "2026-11-24T10:00:00Z", version=5))
+    assert index.lookup("f" * 64) is UNKNOWN  # not synced: nothing is held
+    index._set_synced(True)
+    index._put(_rr("rr-other", "2026-11-24T09:00:00Z", version=10))  # the watch is at 10
+
+    index.created(_rr("rr-mine", "2026-11-24T10:00:00Z", version=11))
+
+    assert _newest(index) == "rr-mine"
+    # Its watch events then apply as usual.
+    index._put(_rr("rr-mine", "2026-11-24T10:00:00Z", version=11))
+    index._put(_rr("rr-mine", "2026-11-24T10:00:00Z", phase="Completed", version=12))
+    assert _newest(index) == "rr-other"
+
+
+def test_a_created_resource_the_watch_has_passed_is_left_to_the_watch(tmp_path):
+    index = _index(tmp_path)
+    index._set_synced(True)
+    mine = _rr("rr-mine", "2026-11-24T10:00:00Z", version=11)
+    index._put(mine)
+    index._drop(_rr("rr-mine", "2026-11-24T10:00:00Z", version=12))  # deleted already
+
+    index.created(mine)  # the create's answer arrives late
+
+    assert index.lookup("f" * 64) is None
+    assert len(index) == 0
