@@ -40,6 +40,13 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClu
 
 
 @pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test alone: one it may kill, pause, flush or measure."""
+    with RedisServer(workdir=tmp_path / "redis") as server:
+        yield server
+
+
+@pytest.fixture
 def redis_server(standalone_redis: RedisServer) -> RedisServer | RedisClusterServer:
     """The Redis a test's gateway uses; suites override it to run on every topology."""
     return standalone_redis

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from app.adapters.redis_store import RedisDedupStore, storm_tag
 from app.domain import ObjectRef, StormSettings, fingerprint
@@ -16,13 +13,6 @@ from app.service.ports import Observation, StormScope
 WARM = 300
 COUNT = 1200
 NOW = 1_795_000_000_000
-
-
-@pytest.fixture
-def quiet_redis(tmp_path) -> Iterator[RedisServer]:
-    """A Redis of this test alone: nothing else moves its memory figures."""
-    with RedisServer(workdir=tmp_path / "redis") as server:
-        yield server
 
 
 def _store(redis_server: RedisServer) -> RedisDedupStore:
@@ -61,9 +51,9 @@ def _records_only(store: RedisDedupStore, client: Any) -> int:
     return used
 
 
-def test_an_active_fingerprint_costs_at_most_300_bytes_of_redis(quiet_redis):
-    store = _store(quiet_redis)
-    client = quiet_redis.client()
+def test_an_active_fingerprint_costs_at_most_300_bytes_of_redis(own_redis):
+    store = _store(own_redis)
+    client = own_redis.client()
     _activate(store, range(WARM))
     used_before = _records_only(store, client)
 
@@ -75,9 +65,9 @@ def test_an_active_fingerprint_costs_at_most_300_bytes_of_redis(quiet_redis):
     assert all(client.pttl(key) > 0 for key in client.scan_iter("kgw:*", count=1000))
 
 
-def test_a_storm_scope_is_bounded_whatever_the_storm_size(quiet_redis):
-    store = _store(quiet_redis)
-    client = quiet_redis.client()
+def test_a_storm_scope_is_bounded_whatever_the_storm_size(own_redis):
+    store = _store(own_redis)
+    client = own_redis.client()
     scope = StormScope("prod", "PodDown")
 
     def storm_of(numbers: range) -> int:

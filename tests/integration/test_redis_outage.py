@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from app.sandbox.redis_server import RedisServer
 from tests.support.payloads import alert, unique, webhook
 
 PROMETHEUS = "/api/v1/signals/prometheus"
 PLURAL = "remediationrequests"
-
-
-@pytest.fixture
-def own_redis(tmp_path) -> Iterator[RedisServer]:
-    """A Redis of this test alone, so it can be killed."""
-    with RedisServer(workdir=tmp_path / "redis") as server:
-        yield server
 
 
 def test_redis_stopped_mid_run_is_503_and_recovery_creates_exactly_the_missing(

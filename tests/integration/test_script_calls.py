@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-
-import pytest
 
 from app.adapters.redis_client import redis_from_url
 from app.adapters.redis_store import RedisDedupStore
@@ -15,13 +12,6 @@ from app.service.ports import Observation, StormScope
 
 NOW = 1_795_000_000_000
 TIMEOUT = 0.2
-
-
-@pytest.fixture
-def own_redis(tmp_path) -> Iterator[RedisServer]:
-    """A Redis of this test alone: it is paused and has its scripts flushed."""
-    with RedisServer(workdir=tmp_path / "redis") as server:
-        yield server
 
 
 def _store(server: RedisServer) -> RedisDedupStore:
