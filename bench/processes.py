@@ -12,13 +12,13 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from app.config import Config
 from app.metrics import worker_gauges
 from app.sandbox.run import NotReady, stop_process, wait_ready
 from app.wsgi import MULTIPROC_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 60.0
-WORKERS = 2  # the chart's default
 _STOP_TIMEOUT = 30.0
 # Settings of the surrounding environment that must not leak into the servers under test.
 _OWN_VARIABLES = ("REDIS_URL", "KUBECONFIG", "PROMETHEUS_MULTIPROC_DIR")
@@ -209,7 +209,7 @@ def gateway(
     env = {
         **clean_environ(),
         "GATEWAY_BIND": f"127.0.0.1:{port}",
-        "GATEWAY_WORKERS": str(WORKERS),
+        "GATEWAY_WORKERS": str(Config().workers),  # the chart's default, as the ceiling
         "GATEWAY_AUTH_MODE": "none",
         "GATEWAY_RATE_LIMIT": "0",
         "GATEWAY_DRAIN_SECONDS": "0",

@@ -99,18 +99,17 @@ def test_a_new_problem_costs_one_kubernetes_call_even_after_redis_lost_its_recor
     # One keep-alive connection: both requests reach the worker that creates the resource,
     # which holds its own create at once. The other worker learns of it from its watch, a few
     # milliseconds later (a Redis loss inside that window would make a second resource).
-    sender = requests.Session()
-    first = sender.post(f"{gateway_url}{PROMETHEUS}", json=body, timeout=30)
-    assert first.status_code == 201
-    assert (len(calls("POST")), len(calls("GET"))) == (1, 0)
+    with requests.Session() as sender:
+        first = sender.post(f"{gateway_url}{PROMETHEUS}", json=body, timeout=30)
+        assert first.status_code == 201
+        assert (len(calls("POST")), len(calls("GET"))) == (1, 0)
 
-    # Redis forgets the fingerprint: the index, not a lookup, finds the active resource.
-    fingerprint = first.json()["results"][0]["fingerprint"]
-    record = f"*d:{{{storm_tag(StormScope(namespace, alertname))}}}{short_id(fingerprint)}"
-    (key,) = redis.scan_iter(match=record, count=10_000)  # whatever the gateway's key prefix
-    assert redis.delete(key)
-    again = sender.post(f"{gateway_url}{PROMETHEUS}", json=body, timeout=30)
-    sender.close()
+        # Redis forgets the fingerprint: the index, not a lookup, finds the active resource.
+        fingerprint = first.json()["results"][0]["fingerprint"]
+        record = f"*d:{{{storm_tag(StormScope(namespace, alertname))}}}{short_id(fingerprint)}"
+        (key,) = redis.scan_iter(match=record, count=10_000)  # whatever the gateway's prefix
+        assert redis.delete(key)
+        again = sender.post(f"{gateway_url}{PROMETHEUS}", json=body, timeout=30)
 
     result = again.json()["results"][0]
     assert (again.status_code, result["status"]) == (202, "duplicate")
