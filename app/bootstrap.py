@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
 
@@ -13,6 +13,7 @@ from app.adapters.kubernetes import KubernetesGateway, api_client
 from app.adapters.redis_client import redis_from_url
 from app.adapters.redis_store import RedisDedupStore
 from app.adapters.rr_index import ActiveIndex
+from app.api.admission import LimitMemory
 from app.config import Config
 from app.metrics import GatewayMetrics
 from app.service.classify import Classifier, NamespaceCache
@@ -35,6 +36,8 @@ class Services:
     auth: KubernetesAuthenticator | None = None
     # Started by the server in each worker (with the status writer); None when disabled.
     index: ActiveIndex | None = None
+    # The callers this worker knows to be out of request tokens.
+    limits: LimitMemory = field(default_factory=LimitMemory)
 
 
 def build(config: Config) -> Services:

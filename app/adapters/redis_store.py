@@ -17,9 +17,10 @@ from redis.commands.core import Script
 from redis.exceptions import NoScriptError, RedisClusterException
 
 from app.domain import ObjectRef, StormSettings
-from app.service.errors import StoreUnavailable
+from app.service.errors import OverRateLimit, StoreUnavailable
 from app.service.ports import (
     ActiveResource,
+    Admission,
     Observation,
     Occurrences,
     Recorded,
@@ -39,6 +40,8 @@ SCRIPTS = (
     "take_storm",
     "take_token",
 )
+# Lua libraries a script needs, prepended to its source (a script cannot load another).
+LIBRARIES = {"record_signals": ("token_bucket",), "take_token": ("token_bucket",)}
 STORM_MEMBER = "storm:"
 TAG_LENGTH = 16
 log = logging.getLogger(__name__)
@@ -57,6 +60,11 @@ def storm_tag(scope: StormScope) -> str:
 
 
 def _load(name: str) -> str:
+    """Return a script's source, after the libraries it needs."""
+    return "".join(_read(part) for part in (*LIBRARIES.get(name, ()), name))
+
+
+def _read(name: str) -> str:
     return (resources.files("app.adapters") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
 
 
@@ -167,21 +175,35 @@ class RedisDedupStore:
     def _record_key(self, member: str) -> str:
         return f"{self._prefix}d:{{{member[:TAG_LENGTH]}}}{member[TAG_LENGTH:]}"
 
-    def record(self, observations: Sequence[Observation], *, now_ms: int) -> list[Recorded]:
+    def record(
+        self,
+        observations: Sequence[Observation],
+        *,
+        now_ms: int,
+        admission: Admission | None = None,
+    ) -> list[Recorded]:
         """Record a request's signals: one script call standalone, one per scope in Cluster.
 
-        Raises StoreUnavailable having given back every claim it made (best effort: a claim it
-        cannot give back expires after the claim TTL)."""
+        An admission's token is taken by the same call standalone (by a call of its own
+        before, in Cluster: a caller's bucket is in another slot); without a token,
+        OverRateLimit is raised and nothing is recorded. Raises StoreUnavailable having given
+        back every claim it made (best effort: a claim it cannot give back expires after the
+        claim TTL)."""
         groups: dict[str, list[int]] = {}
         for index, observation in enumerate(observations):
             groups.setdefault(storm_tag(observation.scope), []).append(index)
         cluster = self._is_cluster()
+        if admission and (cluster or not observations):
+            self._admit(admission, now_ms=now_ms)
+            admission = None
         batches = [[item] for item in groups.items()] if cluster else [list(groups.items())]
         recorded: list[Recorded | None] = [None] * len(observations)
         due: dict[str, int] = {}
         try:
             for batch in batches:
-                order, reply = self._record_batch(observations, batch, now_ms=now_ms)
+                order, reply = self._record_batch(
+                    observations, batch, now_ms=now_ms, admission=admission
+                )
                 for index, entry in zip(order, reply, strict=True):
                     observation = observations[index]
                     recorded[index] = self._recorded(entry)
@@ -202,9 +224,15 @@ class RedisDedupStore:
         batch: list[tuple[str, list[int]]],
         *,
         now_ms: int,
+        admission: Admission | None,
     ) -> tuple[list[int], list[Any]]:
         keys = [] if self._cluster else [self.queue_key]
-        args: list[Any] = [now_ms, *self._record_settings, 0 if self._cluster else 1, len(batch)]
+        args: list[Any] = [now_ms, *self._record_settings, 0 if self._cluster else 1]
+        if admission:
+            keys.append(self._bucket_key(admission.caller))
+            args += [admission.rate, admission.burst, len(batch)]
+        else:
+            args += [0, 0, len(batch)]
         order: list[int] = []
         for tag, indexes in batch:
             keys += self._storm_keys(tag)
@@ -220,7 +248,10 @@ class RedisDedupStore:
                     observation.resource,
                 ]
                 order.append(index)
-        return order, self._run("record_signals", keys, args)
+        reply = self._run("record_signals", keys, args)
+        if admission and not isinstance(reply[0], list) and _text(reply[0]) == "l":
+            raise OverRateLimit(admission.caller, int(reply[1]) / 1000)
+        return order, reply
 
     def _is_cluster(self) -> bool:
         self._client  # noqa: B018 - connects, which tells the topology
@@ -381,9 +412,19 @@ class RedisDedupStore:
 
     def take_token(self, caller: str, *, now_ms: int, rate: float, burst: int) -> float:
         """Take a request token for `caller`; return 0, or the seconds until one is free."""
-        tag = hashlib.sha256(caller.encode()).hexdigest()[:16]
-        wait_ms = self._run("take_token", [f"{self._prefix}rl:{{{tag}}}"], [now_ms, rate, burst])
+        wait_ms = self._run("take_token", [self._bucket_key(caller)], [now_ms, rate, burst])
         return int(wait_ms) / 1000
+
+    def _admit(self, admission: Admission, *, now_ms: int) -> None:
+        wait = self.take_token(
+            admission.caller, now_ms=now_ms, rate=admission.rate, burst=admission.burst
+        )
+        if wait:
+            raise OverRateLimit(admission.caller, wait)
+
+    def _bucket_key(self, caller: str) -> str:
+        tag = hashlib.sha256(caller.encode()).hexdigest()[:16]
+        return f"{self._prefix}rl:{{{tag}}}"
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless Redis answers."""

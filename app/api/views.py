@@ -25,7 +25,8 @@ from app.api.openapi import OPENAPI
 from app.api.schemas import AlertmanagerWebhookSchema, KubernetesEventSchema
 from app.bootstrap import Services
 from app.domain import Outcome, Result
-from app.service.errors import Forbidden, Unauthenticated, Unavailable
+from app.service.errors import Forbidden, OverRateLimit, Unauthenticated, Unavailable
+from app.service.ports import Admission
 
 bp = Blueprint("api", __name__)
 MAX_DEPTH = 32
@@ -45,25 +46,49 @@ _SIGNAL_ENDPOINTS = frozenset({"api.prometheus_webhook", "api.kubernetes_event"}
 
 @bp.before_request
 def admit() -> None:
-    """Authenticate, then rate-limit signal requests, before anything else is read."""
+    """Authenticate, then admit signal requests, before anything else is read.
+
+    A caller this worker knows to be out of request tokens is refused here. Any other's
+    token is taken with its request's record, in the same Redis call (g.admission); a request
+    refused before it is recorded takes one on its own (_load)."""
     if request.endpoint not in _SIGNAL_ENDPOINTS:
         return
     caller = _authenticate()
     config = current_app.config["GATEWAY"]
     if not config.rate_limit:
         return
-    wait = services().store.take_token(
-        caller,
-        now_ms=int(time.time() * 1000),
-        rate=config.rate_limit,
-        burst=config.rate_limit_burst,
-    )
+    wait = services().limits.wait(caller)
     if wait:
-        services().metrics.rate_limited.inc()
-        raise RateLimited(
-            f"Over {config.rate_limit:g} requests per second; retry later.",
-            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        raise _rate_limited(caller, wait)
+    g.admission = Admission(caller, config.rate_limit, config.rate_limit_burst)
+
+
+def _rate_limited(caller: str, wait: float) -> RateLimited:
+    """Count a refused request, remember the caller's wait, and return its 429."""
+    services().metrics.rate_limited.inc()
+    services().limits.remember(caller, wait)
+    rate = current_app.config["GATEWAY"].rate_limit
+    return RateLimited(
+        f"Over {rate:g} requests per second; retry later.",
+        headers={"Retry-After": str(max(1, math.ceil(wait)))},
+    )
+
+
+def _take_token(admission: Admission) -> None:
+    """Take the token of a request that is refused before it is recorded: over its rate,
+    the caller is told so (429) rather than what is wrong with the request. Redis trouble
+    leaves the request's own answer (it is final either way)."""
+    try:
+        wait = services().store.take_token(
+            admission.caller,
+            now_ms=int(time.time() * 1000),
+            rate=admission.rate,
+            burst=admission.burst,
         )
+    except Unavailable:
+        return
+    if wait:
+        raise _rate_limited(admission.caller, wait)
 
 
 def _authenticate() -> str:
@@ -92,14 +117,22 @@ def _authenticate() -> str:
 
 @bp.post("/api/v1/signals/prometheus")
 def prometheus_webhook() -> tuple[Response, int]:
-    body = _load(_WEBHOOK, source="prometheus")
-    return _answer(services().ingest.alertmanager(body.loaded, body.raw["alerts"]))
+    admission: Admission | None = g.get("admission")
+    body = _load(_WEBHOOK, source="prometheus", admission=admission)
+    try:
+        return _answer(services().ingest.alertmanager(body.loaded, body.raw["alerts"], admission))
+    except OverRateLimit as exc:
+        raise _rate_limited(exc.caller, exc.wait) from None
 
 
 @bp.post("/api/v1/signals/kubernetes-event")
 def kubernetes_event() -> tuple[Response, int]:
-    body = _load(_EVENT, source="kubernetes-event")
-    return _answer(services().ingest.kubernetes_event(body.loaded, body.raw))
+    admission: Admission | None = g.get("admission")
+    body = _load(_EVENT, source="kubernetes-event", admission=admission)
+    try:
+        return _answer(services().ingest.kubernetes_event(body.loaded, body.raw, admission))
+    except OverRateLimit as exc:
+        raise _rate_limited(exc.caller, exc.wait) from None
 
 
 @bp.get("/healthz")
@@ -132,7 +165,7 @@ class _Body:
         self.loaded = loaded
 
 
-def _load(schema: Schema, *, source: str) -> _Body:
+def _load(schema: Schema, *, source: str, admission: Admission | None) -> _Body:
     try:
         raw = _read_json()
         if not isinstance(raw, dict):
@@ -147,6 +180,8 @@ def _load(schema: Schema, *, source: str) -> _Body:
                 errors=_flatten(exc.messages),
             ) from exc
     except ApiProblem:
+        if admission:
+            _take_token(admission)
         services().metrics.observe_rejected(source)
         raise
 

@@ -25,6 +25,15 @@ class KubernetesUnavailable(Unavailable):
     dependency = "kubernetes"
 
 
+class OverRateLimit(GatewayError):
+    """The caller has no request token left; nothing of its request was recorded."""
+
+    def __init__(self, caller: str, wait: float) -> None:
+        super().__init__(f"rate limited for {wait:g} s")
+        self.caller = caller
+        self.wait = wait  # seconds until a token is available
+
+
 class AuthError(GatewayError):
     """The caller may not send signals."""
 

@@ -16,6 +16,7 @@ from app.service.classify import Classifier
 from app.service.errors import GatewayError
 from app.service.normalize import alert_signals, event_signal
 from app.service.ports import (
+    Admission,
     Observation,
     Recorded,
     RemediationRequests,
@@ -64,7 +65,12 @@ class IngestService:
         self._observe = observe or (lambda counts: None)
         self._observe_storm = observe_storm or (lambda storm_type: None)
 
-    def alertmanager(self, webhook: Mapping[str, Any], raw_alerts: list[Any]) -> list[Result]:
+    def alertmanager(
+        self,
+        webhook: Mapping[str, Any],
+        raw_alerts: list[Any],
+        admission: Admission | None = None,
+    ) -> list[Result]:
         """Record every alert of a loaded Alertmanager webhook."""
         signals = alert_signals(
             webhook,
@@ -73,9 +79,11 @@ class IngestService:
             severity_aliases=self._config.severity_aliases,
             default_severity=self._config.default_severity,
         )
-        return self.ingest(signals)
+        return self.ingest(signals, admission)
 
-    def kubernetes_event(self, event: Mapping[str, Any], raw: Any) -> list[Result]:
+    def kubernetes_event(
+        self, event: Mapping[str, Any], raw: Any, admission: Admission | None = None
+    ) -> list[Result]:
         """Record one loaded Kubernetes Event."""
         signal = event_signal(
             event,
@@ -83,15 +91,16 @@ class IngestService:
             received_at=self._clock(),
             critical_reasons=self._config.critical_event_reasons,
         )
-        return self.ingest([signal])
+        return self.ingest([signal], admission)
 
-    def ingest(self, signals: Sequence[Signal]) -> list[Result]:
+    def ingest(self, signals: Sequence[Signal], admission: Admission | None = None) -> list[Result]:
         """Record every signal of a request; raise Unavailable if they cannot all be recorded.
 
-        The store records the whole request at once (one Redis call); only claimed
-        fingerprints then go to Kubernetes, one by one. If one of those fails, every claim of
-        the request that is not backed by a resource yet is given back before the error
-        propagates, so the sender's retry claims them again."""
+        The store records the whole request at once (one Redis call), taking the admission's
+        request token in the same call (OverRateLimit, and nothing recorded, without one); only
+        claimed fingerprints then go to Kubernetes, one by one. If one of those fails, every
+        claim of the request that is not backed by a resource yet is given back before the
+        error propagates, so the sender's retry claims them again."""
         started = time.perf_counter()
         now = self._clock()
         now_ms = _ms(now)
@@ -104,7 +113,11 @@ class IngestService:
             planned = self._plan(signal)
             plans.append(planned)
             observations.append(planned.observation)
-        recorded = iter(self._store.record(observations, now_ms=now_ms) if observations else [])
+        recorded = iter(
+            self._store.record(observations, now_ms=now_ms, admission=admission)
+            if observations or admission
+            else []
+        )
         work = [
             (signal, plan, next(recorded) if plan else None)
             for signal, plan in zip(signals, plans, strict=True)

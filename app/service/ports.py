@@ -112,12 +112,30 @@ class Recorded:
     storm: StormDecision = StormDecision("none")
 
 
+@dataclass(frozen=True)
+class Admission:
+    """A request token to take from the caller's bucket before anything of its request is
+    recorded (rate limiting: `rate` tokens per second, at most `burst` at once)."""
+
+    caller: str
+    rate: float
+    burst: int
+
+
 class SignalStore(Protocol):
     """Dedup records and storm state (Redis in production); nothing in a worker's memory."""
 
-    def record(self, observations: Sequence[Observation], *, now_ms: int) -> list[Recorded]:
+    def record(
+        self,
+        observations: Sequence[Observation],
+        *,
+        now_ms: int,
+        admission: Admission | None = None,
+    ) -> list[Recorded]:
         """Record a request's signals at once, or raise StoreUnavailable having kept none of
-        its claims."""
+        its claims. With an admission, its token is taken first, in the same call; without
+        one, OverRateLimit is raised and nothing is recorded (no observations: the token only).
+        """
 
     def confirm(
         self,

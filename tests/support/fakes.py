@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.domain import ObjectRef
-from app.service.errors import KubernetesUnavailable
+from app.service.errors import KubernetesUnavailable, OverRateLimit
 from app.service.ports import (
     ActiveResource,
+    Admission,
     Observation,
     Recorded,
     StormAggregation,
@@ -22,9 +23,22 @@ class FakeStore:
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
         self.calls = 0
+        # Request tokens left per caller (no refill); a caller not listed has plenty.
+        self.tokens: dict[str, int] = {}
 
-    def record(self, observations: Sequence[Observation], *, now_ms: int) -> list[Recorded]:
+    def record(
+        self,
+        observations: Sequence[Observation],
+        *,
+        now_ms: int,
+        admission: Admission | None = None,
+    ) -> list[Recorded]:
         self.calls += 1
+        if admission:
+            left = self.tokens.get(admission.caller, admission.burst)
+            if left < 1:
+                raise OverRateLimit(admission.caller, 1 / admission.rate)
+            self.tokens[admission.caller] = left - 1
         return [self._one(observation, now_ms) for observation in observations]
 
     def _one(self, observation: Observation, now_ms: int) -> Recorded:

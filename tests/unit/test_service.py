@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import re
 from datetime import UTC, datetime
@@ -7,9 +8,9 @@ import pytest
 from app.config import Config
 from app.domain import ObjectRef, Outcome, ResourceRef, Severity, Signal, SignalType
 from app.service.classify import Classifier, NamespaceCache
-from app.service.errors import KubernetesUnavailable
+from app.service.errors import KubernetesUnavailable, OverRateLimit
 from app.service.ingest import IngestService
-from app.service.ports import ActiveResource
+from app.service.ports import ActiveResource, Admission
 from app.service.resource import unique_id
 from tests.support.fakes import FakeKubernetes, FakeStore
 
@@ -153,6 +154,29 @@ def test_a_request_is_recorded_in_one_store_call_whatever_its_number_of_signals(
     assert [r.outcome for r in results] == [Outcome.CREATED] * 20 + [Outcome.RESOLVED]
     service.ingest(signals)
     assert store.calls == 2
+
+
+def test_a_request_without_a_token_records_nothing_and_creates_nothing():
+    kube, store = FakeKubernetes({"prod-a": {}}), FakeStore()
+    store.tokens["user:noisy"] = 0
+    with pytest.raises(OverRateLimit) as refused:
+        _service(kube, store).ingest([_signal()], Admission("user:noisy", rate=2.0, burst=5))
+    assert refused.value.caller == "user:noisy"
+    assert refused.value.wait == 0.5
+    assert store.records == {}
+    assert kube.created == []
+
+
+def test_the_token_is_taken_by_the_record_call_also_when_nothing_is_actionable():
+    store = FakeStore()
+    ignored = dataclasses.replace(_signal(), actionable=False)
+    service = _service(FakeKubernetes({"prod-a": {}}), store)
+    assert service.ingest([ignored], Admission("user:a", rate=1.0, burst=3))[0].outcome is (
+        Outcome.IGNORED
+    )
+    assert (store.calls, store.tokens["user:a"]) == (1, 2)
+    service.ingest([ignored])  # no admission (rate limiting off): no store call at all
+    assert store.calls == 1
 
 
 def test_a_failed_create_gives_back_every_claim_of_the_request_not_yet_created():

@@ -31,11 +31,16 @@
 -- ARGV[9]  most affected resources listed
 -- ARGV[10] quiet period, ms
 -- ARGV[11] 1 when KEYS[1] is the status-write queue (standalone), else 0
--- ARGV[12] number of groups; then per group: its queue member, its signal count n, then per
+-- ARGV[12] the caller's rate limit, tokens per second, when the next key is the caller's
+--          bucket (token_bucket.lua's, prepended): a request token is taken first, and
+--          without one nothing is recorded; else 0 and no bucket key
+-- ARGV[13] the bucket's burst (0 without a bucket)
+-- ARGV[14] number of groups; then per group: its queue member, its signal count n, then per
 --          signal 2 values: "<firing 1|0> <claim token> <namespace> <name> <queue member>"
 --          (namespace and name of the resource a claimer creates; none of the five has a
 --          space), and the signal's resource (namespace:Kind:name, any text)
--- Reply:   one entry per signal, in order:
+-- Reply:   {"l", ms until a token is available} when the caller has no token; else
+--          one entry per signal, in order:
 --          {"d", count, namespace, name, first seen ms, due ms}  a duplicate; due > 0: its
 --              count just became unwritten, and a status write is due then
 --          {"c", count, namespace, name, first seen ms, 0, "none"}  claimed, stands alone
@@ -54,6 +59,14 @@ local k = 1
 if ARGV[11] == '1' then
   queue = KEYS[1]
   k = 2
+end
+local rate = tonumber(ARGV[12])
+if rate > 0 then
+  local wait = take_token(KEYS[k], now, rate, tonumber(ARGV[13]))
+  if wait > 0 then
+    return {'l', wait}
+  end
+  k = k + 1
 end
 -- Members to queue for a status write, and when; written once at the end, or returned.
 local due_members = {}
@@ -163,8 +176,8 @@ local function firing(key, scope, scope_member, token, namespace, name, resource
 end
 
 local replies = {}
-local a = 13
-for _ = 1, tonumber(ARGV[12]) do
+local a = 15
+for _ = 1, tonumber(ARGV[14]) do
   local scope = {KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]}
   local scope_member = ARGV[a]
   local n = tonumber(ARGV[a + 1])
