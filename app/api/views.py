@@ -6,7 +6,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -119,18 +119,22 @@ def _authenticate() -> str:
 def prometheus_webhook() -> tuple[Response, int]:
     admission: Admission | None = g.get("admission")
     body = _load(_WEBHOOK, source="prometheus", admission=admission)
-    try:
-        return _answer(services().ingest.alertmanager(body.loaded, body.raw["alerts"], admission))
-    except OverRateLimit as exc:
-        raise _rate_limited(exc.caller, exc.wait) from None
+    return _recorded(
+        lambda: services().ingest.alertmanager(body.loaded, body.raw["alerts"], admission)
+    )
 
 
 @bp.post("/api/v1/signals/kubernetes-event")
 def kubernetes_event() -> tuple[Response, int]:
     admission: Admission | None = g.get("admission")
     body = _load(_EVENT, source="kubernetes-event", admission=admission)
+    return _recorded(lambda: services().ingest.kubernetes_event(body.loaded, body.raw, admission))
+
+
+def _recorded(record: Callable[[], list[Result]]) -> tuple[Response, int]:
+    """Answer with what `record` recorded; 429 when the caller had no request token."""
     try:
-        return _answer(services().ingest.kubernetes_event(body.loaded, body.raw, admission))
+        return _answer(record())
     except OverRateLimit as exc:
         raise _rate_limited(exc.caller, exc.wait) from None
 

@@ -17,9 +17,10 @@ EVENTS = "/api/v1/signals/kubernetes-event"
 
 
 @pytest.fixture
-def redis_server(any_topology_redis: RedisServer | RedisClusterServer) -> Any:
-    """Every test of this module that uses the shared Redis runs on both topologies."""
-    return any_topology_redis
+def limited_client(make_client, any_topology_redis: RedisServer | RedisClusterServer) -> Any:
+    """A client whose callers may send one request, then one per 100 s; on both topologies
+    (in a Cluster, the token is a call of its own)."""
+    return make_client(redis_url=any_topology_redis.url, rate_limit=0.01, rate_limit_burst=1)
 
 
 def _post(client: FlaskClient, body: Any, caller: str, **kwargs: Any) -> Any:
@@ -47,8 +48,8 @@ def test_a_signal_request_is_one_redis_call_with_the_rate_limit_on(
     assert _script_calls(own_redis) - before == 4
 
 
-def test_a_request_over_the_rate_records_nothing(make_client, make_namespace, kube_api):
-    client = make_client(rate_limit=0.01, rate_limit_burst=1)
+def test_a_request_over_the_rate_records_nothing(limited_client, make_namespace, kube_api):
+    client = limited_client
     namespace = make_namespace()
     first = webhook(alert(alertname=unique("A"), namespace=namespace, pod="p"))
     second = webhook(alert(alertname=unique("B"), namespace=namespace, pod="p"))
@@ -66,8 +67,8 @@ def test_a_request_over_the_rate_records_nothing(make_client, make_namespace, ku
     assert accepted.get_json()["results"][0]["occurrenceCount"] == 1
 
 
-def test_an_event_over_the_rate_gets_429(make_client, make_namespace):
-    client = make_client(rate_limit=0.01, rate_limit_burst=1)
+def test_an_event_over_the_rate_gets_429(limited_client, make_namespace):
+    client = limited_client
     event = {
         "type": "Warning",
         "reason": unique("BackOff"),
@@ -96,8 +97,8 @@ def test_a_caller_refused_once_is_refused_again_without_a_redis_call(
     assert _post(client, body, "10.0.4.2").status_code == 202  # another caller is not held
 
 
-def test_a_rejected_body_takes_a_token_and_over_the_rate_is_429(make_client):
-    client = make_client(rate_limit=0.01, rate_limit_burst=1)
+def test_a_rejected_body_takes_a_token_and_over_the_rate_is_429(limited_client):
+    client = limited_client
 
     def send_broken() -> Any:
         return client.post(
