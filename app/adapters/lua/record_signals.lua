@@ -80,22 +80,27 @@ local function resolved(key)
   return {'r', tonumber(rec[1]), rec[2], rec[3], rec[4], tonumber(rec[5] or 0)}
 end
 
+-- Returns whether the pattern window gained a resource (a repeat's resource is already in it).
 local function observe(scope, token, resource)
   redis.call('ZADD', scope[2], now, ARGV[1] .. ':' .. token)
-  redis.call('ZADD', scope[3], now, resource)
+  return redis.call('ZADD', scope[3], now, resource) == 1
 end
 
 -- Keep the newest threshold + 1 entries of each window (enough to tell a storm): bounded memory.
-local function trim(scope)
+-- Every signal adds to the rate window; the pattern window only grows by a new resource, and
+-- when none was added it is still trimmed from the last call.
+local function trim(scope, pattern_grew)
   redis.call('ZREMRANGEBYRANK', scope[2], 0, -(rate_limit + 2))
-  redis.call('ZREMRANGEBYRANK', scope[3], 0, -(pattern_limit + 2))
+  if pattern_grew then
+    redis.call('ZREMRANGEBYRANK', scope[3], 0, -(pattern_limit + 2))
+  end
 end
 
 -- Before a decision: also drop what the windows no longer cover.
 local function slide(scope)
   redis.call('ZREMRANGEBYSCORE', scope[2], '-inf', now - rate_window)
   redis.call('ZREMRANGEBYSCORE', scope[3], '-inf', now - pattern_window)
-  trim(scope)
+  trim(scope, true)
 end
 
 local function aggregate(key, scope, resource, count, first, scope_member)
@@ -119,20 +124,22 @@ local function aggregate(key, scope, resource, count, first, scope_member)
   return {'a', count, ref[1], ref[2], first, newly}
 end
 
+-- Returns the signal's reply, and whether its scope's pattern window gained a resource.
 local function firing(key, scope, scope_member, token, namespace, name, resource, member)
-  local rec = redis.call('HMGET', key, 's', 'r', 'ns', 'n', 'f', 'd', 'w')
+  local rec = redis.call('HMGET', key, 's', 'r', 'ns', 'n', 'f', 'd', 'w', 'c')
   local state = rec[1]
-  local count = redis.call('HINCRBY', key, 'c', 1)
+  -- The count and the times in one write (the script is atomic: as HINCRBY would count).
+  local count = (tonumber(rec[8]) or 0) + 1
   local first = tonumber(rec[5] or ARGV[1])
   if rec[5] then
-    redis.call('HSET', key, 'l', ARGV[1])
+    redis.call('HSET', key, 'c', count, 'l', ARGV[1])
   else
-    redis.call('HSET', key, 'f', ARGV[1], 'l', ARGV[1])
+    redis.call('HSET', key, 'c', count, 'f', ARGV[1], 'l', ARGV[1])
   end
   if rec[2] then
     redis.call('HDEL', key, 'r')
   end
-  observe(scope, token, resource)
+  local grew = observe(scope, token, resource)
   if state == 'c' or state == 'p' or state == 'a' then
     if state ~= 'p' then
       redis.call('PEXPIRE', key, ttl)
@@ -145,10 +152,10 @@ local function firing(key, scope, scope_member, token, namespace, name, resource
       due = math.max(now, tonumber(rec[7] or 0) + interval)
       due_members[#due_members + 1] = {due, member}
     end
-    return {'d', count, rec[3], rec[4], first, due}
+    return {'d', count, rec[3], rec[4], first, due}, grew
   end
   if redis.call('HEXISTS', scope[1], 'st') == 1 then
-    return aggregate(key, scope, resource, count, first, scope_member)
+    return aggregate(key, scope, resource, count, first, scope_member), grew
   end
   redis.call('HSET', key, 's', 'p', 't', token, 'ns', namespace, 'n', name)
   redis.call('PEXPIRE', key, claim_ttl)
@@ -160,7 +167,7 @@ local function firing(key, scope, scope_member, token, namespace, name, resource
     kind = 'rate'
   end
   if not kind then
-    return {'c', count, namespace, name, first, 0, 'none'}
+    return {'c', count, namespace, name, first, 0, 'none'}, grew
   end
   -- Never empty: the pattern zset holds at least this signal's resource.
   local affected = redis.call('ZRANGE', scope[3], 0, max_affected - 1)
@@ -172,7 +179,7 @@ local function firing(key, scope, scope_member, token, namespace, name, resource
   for _, one in ipairs(affected) do
     reply[#reply + 1] = one
   end
-  return reply
+  return reply, grew
 end
 
 local replies = {}
@@ -183,14 +190,16 @@ for _ = 1, tonumber(ARGV[14]) do
   local n = tonumber(ARGV[a + 1])
   k = k + 4
   a = a + 2
-  local fired = false
+  local fired, pattern_grew = false, false
   for _ = 1, n do
     local is_firing, token, namespace, name, member =
       string.match(ARGV[a], '^(%S+) (%S+) (%S+) (%S+) (%S+)$')
     if is_firing == '1' then
-      replies[#replies + 1] = firing(KEYS[k], scope, scope_member, token, namespace, name,
+      local reply, grew = firing(KEYS[k], scope, scope_member, token, namespace, name,
         ARGV[a + 1], member)
+      replies[#replies + 1] = reply
       fired = true
+      pattern_grew = pattern_grew or grew
     else
       replies[#replies + 1] = resolved(KEYS[k])
     end
@@ -198,7 +207,7 @@ for _ = 1, tonumber(ARGV[14]) do
     a = a + 2
   end
   if fired then
-    trim(scope)
+    trim(scope, pattern_grew)
     redis.call('PEXPIRE', scope[2], quiet)
     redis.call('PEXPIRE', scope[3], quiet)
     -- The storm's keys exist only while the scope storms.
