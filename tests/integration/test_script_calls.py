@@ -91,3 +91,21 @@ def test_a_repeat_is_counted_in_one_write_and_trims_only_its_rate_window(own_red
     ran = _command_calls(own_redis) - before
     assert (repeat.kind, repeat.occurrence_count, repeat.first_seen_ms) == ("duplicate", 3, NOW)
     assert (ran["hincrby"], ran["hset"], ran["zremrangebyrank"]) == (0, 1, 1)
+
+
+def test_calls_reuse_a_connection_and_a_dropped_one_is_replaced(own_redis):
+    store = _store(own_redis)
+    observation = _active(store)
+    admin = own_redis.client()
+    store.record([observation], now_ms=NOW + 1)
+    clients = admin.info("clients")["connected_clients"]
+
+    for step in range(2, 5):
+        store.record([observation], now_ms=NOW + step)
+    assert admin.info("clients")["connected_clients"] == clients
+    # Every connection but this one is dropped: the next call reconnects and counts once.
+    admin.client_kill_filter(_type="normal", skipme=True)
+
+    (repeat,) = store.record([observation], now_ms=NOW + 5)
+
+    assert (repeat.kind, repeat.occurrence_count) == ("duplicate", 6)
