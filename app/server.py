@@ -8,12 +8,12 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from gunicorn.workers.base import Worker
-from gunicorn.workers.gthread import ThreadWorker
 
 from app import create_app
 from app.bootstrap import Services
 from app.config import Config
 from app.logs import ErrorsAccessLogger, JsonGunicornLogger, configure_logging
+from app.workers import BalancedThreadWorker
 
 
 def _child_exit(server: Arbiter, worker: Worker) -> None:
@@ -23,7 +23,7 @@ def _child_exit(server: Arbiter, worker: Worker) -> None:
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
 
-class DrainingWorker(ThreadWorker):  # type: ignore[misc]
+class DrainingWorker(BalancedThreadWorker):
     """A gthread worker that reports not-ready first, then stops taking requests.
 
     On SIGTERM /readyz answers 503 at once while requests are still served for the drain

@@ -243,8 +243,9 @@ def ceiling(*, port: int, state: Path, workers: int, threads: int) -> Server:
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
+        # The gateway's worker class (gthread, sharing connections between workers).
         "--worker-class",
-        "gthread",
+        "app.workers.BalancedThreadWorker",
         "--threads",
         str(threads),
         "--timeout",
