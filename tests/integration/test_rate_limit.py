@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from app.sandbox.redis_cluster import RedisClusterServer
 from app.sandbox.redis_server import RedisServer
 from tests.support.payloads import alert, unique, webhook
+from tests.support.redis_keys import command_calls
 
 PROMETHEUS = "/api/v1/signals/prometheus"
 EVENTS = "/api/v1/signals/kubernetes-event"
@@ -27,11 +28,6 @@ def _post(client: FlaskClient, body: Any, caller: str, **kwargs: Any) -> Any:
     return client.post(PROMETHEUS, json=body, environ_base={"REMOTE_ADDR": caller}, **kwargs)
 
 
-def _script_calls(server: RedisServer) -> int:
-    stats = server.client().info("commandstats")
-    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
-
-
 def test_a_signal_request_is_one_redis_call_with_the_rate_limit_on(
     make_client, make_namespace, own_redis
 ):
@@ -41,11 +37,11 @@ def test_a_signal_request_is_one_redis_call_with_the_rate_limit_on(
         *(alert(alertname=unique("A"), namespace=namespace, pod=f"p{i}") for i in range(3))
     )
     assert _post(client, body, "10.0.1.1").status_code == 201  # loads the scripts
-    before = _script_calls(own_redis)
+    before = command_calls(own_redis)["evalsha"]
     answers = [_post(client, body, "10.0.1.1").status_code for _ in range(4)]
 
     assert answers == [202] * 4
-    assert _script_calls(own_redis) - before == 4
+    assert command_calls(own_redis)["evalsha"] - before == 4
 
 
 def test_a_request_over_the_rate_records_nothing(limited_client, make_namespace, kube_api):
@@ -88,12 +84,12 @@ def test_a_caller_refused_once_is_refused_again_without_a_redis_call(
     body = webhook(alert(alertname=unique("A"), namespace=make_namespace(), pod="p"))
     assert _post(client, body, "10.0.4.1").status_code == 201
     assert _post(client, body, "10.0.4.1").status_code == 429
-    before = _script_calls(own_redis)
+    before = command_calls(own_redis)["evalsha"]
 
     again = _post(client, body, "10.0.4.1")
     assert again.status_code == 429
     assert int(again.headers["Retry-After"]) >= 1
-    assert _script_calls(own_redis) == before
+    assert command_calls(own_redis)["evalsha"] == before
     assert _post(client, body, "10.0.4.2").status_code == 202  # another caller is not held
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 
 import redis
 
@@ -12,6 +11,7 @@ from app.adapters.redis_store import RedisDedupStore
 from app.domain import ObjectRef, fingerprint
 from app.sandbox.redis_server import RedisServer
 from app.service.ports import Observation, StormScope
+from tests.support.redis_keys import command_calls
 
 NOW = 1_795_000_000_000
 TIMEOUT = 0.2
@@ -74,23 +74,17 @@ def test_a_call_that_times_out_is_sent_again_and_counts_once(own_redis):
     assert (after.kind, after.occurrence_count) == ("duplicate", 3)
 
 
-def _command_calls(server: RedisServer) -> Counter[str]:
-    """Every command's calls so far (INFO commandstats), the ones scripts run included."""
-    stats = server.client().info("commandstats")
-    return Counter({name.removeprefix("cmdstat_"): int(e["calls"]) for name, e in stats.items()})
-
-
 def test_a_repeat_is_counted_in_one_write_and_trims_only_its_rate_window(own_redis):
     """A duplicate's count and last-seen time are written together; its resource is already
     in its scope's pattern window, which then has nothing to trim."""
     store = _store(own_redis)
     observation = _active(store)
     store.record([observation], now_ms=NOW + 1)  # its count becomes unwritten: queued once
-    before = _command_calls(own_redis)
+    before = command_calls(own_redis)
 
     (repeat,) = store.record([observation], now_ms=NOW + 2)
 
-    ran = _command_calls(own_redis) - before
+    ran = command_calls(own_redis) - before
     assert (repeat.kind, repeat.occurrence_count, repeat.first_seen_ms) == ("duplicate", 3, NOW)
     assert (ran["hincrby"], ran["hset"], ran["zremrangebyrank"]) == (0, 1, 1)
 

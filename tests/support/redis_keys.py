@@ -1,6 +1,9 @@
-"""Look at and remove keys on standalone Redis and on every master of a Cluster alike."""
+"""Look at a test's Redis: its keys, on standalone Redis and on every master of a Cluster alike,
+and the commands it ran."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 from app.sandbox.redis_cluster import RedisClusterServer
 from app.sandbox.redis_server import RedisServer
@@ -19,3 +22,11 @@ def wipe(server: RedisServer | RedisClusterServer, pattern: str) -> None:
         client = node.client()
         for key in client.keys(pattern):
             client.delete(key)
+
+
+def command_calls(server: RedisServer) -> Counter[str]:
+    """Return every command's calls so far (INFO commandstats), the ones scripts run included.
+
+    The INFO that answers is counted by the next call, under "info"."""
+    stats = server.client().info("commandstats")
+    return Counter({name.removeprefix("cmdstat_"): int(e["calls"]) for name, e in stats.items()})
