@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ THREADS = 2
 _BACKSTOP_SECONDS = 900
 _REPORT = "BENCH-JSON "
 _LIMIT = "BENCH-LIMIT-REACHED"
+# A webhook that creates 50 resources takes well under a second.
+_POST_TIMEOUT = 30.0
 
 
 class LoadError(RuntimeError):
@@ -135,3 +138,31 @@ def run_wrk(
             )
     output = "".join(lines)[-2000:]
     raise LoadError(f"wrk did not report (exit {process.returncode}): {stderr}{output}")
+
+
+def bench_alert(alertname: str, namespace: str, pod: str) -> dict[str, Any]:
+    """One firing Alertmanager alert, shaped as the wrk scripts' (report.lua's alert())."""
+    return {
+        "status": "firing",
+        "labels": {
+            "alertname": alertname,
+            "namespace": namespace,
+            "pod": pod,
+            "severity": "warning",
+        },
+        "annotations": {"summary": "bench"},
+    }
+
+
+def post_webhook(url: str, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Send one webhook of `alerts` outside wrk; return its results, in order."""
+    body = {"version": "4", "receiver": "kubernaut", "status": "firing", "alerts": alerts}
+    request = urllib.request.Request(  # noqa: S310 - the bench's own loopback server
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=_POST_TIMEOUT) as answer:  # noqa: S310
+        results: list[dict[str, Any]] = json.load(answer)["results"]
+    return results

@@ -35,6 +35,26 @@ def key_memory(client: redis.Redis, pattern: str) -> tuple[int, int]:
     return len(keys), total
 
 
+def record_sizes(client: redis.Redis, keys: list[str]) -> list[int]:
+    """Return MEMORY USAGE of every key (all must exist)."""
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.memory_usage(key, samples=0)
+    sizes = [int(size) if size is not None else -1 for size in pipe.execute()]
+    if min(sizes, default=0) < 0:
+        raise KeyError(f"{sizes.count(-1)} of {len(keys)} records are gone")
+    return sizes
+
+
+def all_written(client: redis.Redis, keys: list[str]) -> bool:
+    """Tell whether every record's count was written to its resource: its last write is
+    set ('w') and no count is waiting ('d')."""
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.hmget(key, "w", "d")
+    return all(written is not None and waiting is None for written, waiting in pipe.execute())
+
+
 class Monitor:
     """Count the commands clients send (not the ones Lua scripts run) with MONITOR.
 

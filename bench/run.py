@@ -34,19 +34,39 @@ from typing import Any
 
 import redis
 
+from app.adapters.redis_store import RedisDedupStore
 from app.config import Config
 from app.sandbox.kubeapi import KubeApiServer, RecordedRequest, TokenIdentity
 from app.sandbox.redis_server import RedisServer
 from app.sandbox.run import NAMESPACES, chart_crds
+from app.service.ports import StormScope
 from bench import processes
-from bench.load import CONNECTIONS, THREADS, WrkResult, ensure_wrk, run_wrk
+from bench.load import (
+    CONNECTIONS,
+    THREADS,
+    WrkResult,
+    bench_alert,
+    ensure_wrk,
+    post_webhook,
+    run_wrk,
+)
 from bench.processes import Server
-from bench.redis_probe import Monitor, command_calls, key_memory, used_memory
+from bench.redis_probe import (
+    Monitor,
+    all_written,
+    command_calls,
+    key_memory,
+    record_sizes,
+    used_memory,
+)
 from bench.report import number, percent, table, verdict
 
 PATH = "/api/v1/signals/prometheus"
 DEFAULT_OUT = processes.ROOT / ".bench" / "results.json"
 KEY_PREFIX = "kgw:"
+_ALERTS_PER_WEBHOOK = 50
+# How long the gateway may take to write the sample's counts (due at once, flushed each second).
+ACTIVE_WRITE_TIMEOUT = 30.0
 AUTH_NAMESPACE = "kubernaut-system"
 AUTH_TOKEN = "bench-sender-token"  # noqa: S105 - a token of the local test server only
 _CREATE = re.compile(r"/remediationrequests$")
@@ -62,14 +82,22 @@ class Mode:
     runs: int
     rss_half: int
     monitor_seconds: float
+    # Fingerprints whose records are measured once active (a multiple of 50).
+    active_sample: int
 
 
 MODES = {
-    "full": Mode("full", seconds=5.0, runs=5, rss_half=50_000, monitor_seconds=2.0),
-    "quick": Mode("quick", seconds=1.0, runs=1, rss_half=5_000, monitor_seconds=0.5),
+    "full": Mode(
+        "full", seconds=5.0, runs=5, rss_half=50_000, monitor_seconds=2.0, active_sample=500
+    ),
+    "quick": Mode(
+        "quick", seconds=1.0, runs=1, rss_half=5_000, monitor_seconds=0.5, active_sample=100
+    ),
     # A quarter second each: enough for wrk to complete requests even on a loaded machine
     # (a 50-alert request takes well under 100 ms), and no figure of it means anything.
-    "smoke": Mode("smoke", seconds=0.25, runs=1, rss_half=200, monitor_seconds=0.1),
+    "smoke": Mode(
+        "smoke", seconds=0.25, runs=1, rss_half=200, monitor_seconds=0.1, active_sample=50
+    ),
 }
 
 
@@ -396,6 +424,7 @@ class Bench:
             log(f"bench: {scenario.title}")
             if scenario.key == "new_fingerprint":
                 self._new_fingerprints(gateway, scenario)
+                self._active_records(gateway)
             else:
                 self.measure(gateway, scenario)
         self._storm_figures()
@@ -451,6 +480,65 @@ class Bench:
                 "redis_bytes_per_fingerprint": total - scope,
             }
         self.figures["kube_calls_per_created_resource"] = figures["kube_calls_per_created_resource"]
+
+    def _active_records(self, gateway: Server) -> None:
+        """What a record grows by once its fingerprint is active: repeated, and its count
+        written to its resource (MEMORY USAGE of a sample of fresh records, before and after).
+
+        The create path's figure measures records as their first signal leaves them; an
+        active fingerprint repeats (Alertmanager resends every firing alert), and its record
+        then also holds its last status write (and, until the next one, when its count became
+        unwritten). Its key, and the keyspace's entries for it, stay the same."""
+        tag = f"mem{uuid.uuid4().hex[:6]}"
+        webhooks = [
+            [
+                # 5 pods per scope, as the create path: no storm.
+                bench_alert(f"BenchActive{tag}s{hook}x{scope}", "production", f"active-{pod}")
+                for scope in range(_ALERTS_PER_WEBHOOK // 5)
+                for pod in range(5)
+            ]
+            for hook in range(self.mode.active_sample // _ALERTS_PER_WEBHOOK)
+        ]
+        store = RedisDedupStore(
+            self.redis,
+            prefix=KEY_PREFIX,
+            ttl=self.defaults.dedup_ttl,
+            claim_ttl=self.defaults.claim_ttl,
+        )
+        keys = []
+        for alerts in webhooks:
+            results = post_webhook(gateway.url + PATH, alerts)
+            if {result["status"] for result in results} != {"created"}:
+                raise BenchError(f"active records: not every alert created a resource: {results}")
+            keys += [
+                store.key(
+                    result["fingerprint"], StormScope("production", alert["labels"]["alertname"])
+                )
+                for alert, result in zip(alerts, results, strict=True)
+            ]
+        created = record_sizes(self.redis, keys)
+        for alerts in webhooks:
+            results = post_webhook(gateway.url + PATH, alerts)
+            if {result["status"] for result in results} != {"duplicate"}:
+                raise BenchError(f"active records: not every repeat was a duplicate: {results}")
+        deadline = time.monotonic() + ACTIVE_WRITE_TIMEOUT
+        while not all_written(self.redis, keys):
+            if time.monotonic() > deadline:
+                raise BenchError("active records: their counts were not written in time")
+            time.sleep(0.1)
+        active = record_sizes(self.redis, keys)
+        growth = statistics.fmean(active) - statistics.fmean(created)
+        self.figures |= {
+            "redis_record_memory_usage_created": statistics.fmean(created),
+            "redis_record_memory_usage_active": statistics.fmean(active),
+            "redis_record_growth_when_active": growth,
+        }
+        created_figure = self.figures.get("redis_bytes_per_fingerprint")
+        if created_figure is not None:  # None if the create path created nothing (smoke)
+            self.figures |= {
+                "redis_bytes_per_fingerprint_created": created_figure,
+                "redis_bytes_per_fingerprint": created_figure + growth,
+            }
 
     def _storm_figures(self) -> None:
         storm = self.scenarios["storm"]
@@ -633,11 +721,12 @@ def render(results: dict[str, Any]) -> str:
         goal, ok = check("redis_bytes_per_fingerprint")
         rows.append(
             [
-                "Redis memory per fingerprint",
+                "Redis memory per active fingerprint",
                 *dash,
-                f"{number(figures['redis_bytes_per_fingerprint'])} B record "
-                f"(+{number(figures['redis_bytes_per_fingerprint_scope_share'])} B storm scope; "
-                f"MEMORY USAGE {number(figures['redis_record_memory_usage_avg'])} B)",
+                f"{number(figures['redis_bytes_per_fingerprint'])} B record: "
+                f"{number(figures['redis_bytes_per_fingerprint_created'])} B created, "
+                f"+{number(figures['redis_record_growth_when_active'])} B repeated and written "
+                f"(+{number(figures['redis_bytes_per_fingerprint_scope_share'])} B storm scope)",
                 goal,
                 ok,
             ]

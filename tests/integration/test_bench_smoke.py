@@ -42,6 +42,8 @@ FIGURES = {
     "storm_resources_created_per_storm",
     "redis_bytes_per_fingerprint",
     "redis_bytes_per_fingerprint_total",
+    "redis_bytes_per_fingerprint_created",
+    "redis_record_growth_when_active",
     "worker_rss_mb",
     "worker_rss_growth_mb",
 }
