@@ -8,7 +8,7 @@ from typing import Any
 from app.adapters.redis_store import RedisDedupStore, storm_tag
 from app.domain import ObjectRef, StormSettings, fingerprint
 from app.sandbox.redis_server import RedisServer
-from app.service.ports import Observation, StormScope
+from app.service.ports import Observation, Occurrences, StormScope
 
 WARM = 300
 COUNT = 1200
@@ -63,6 +63,47 @@ def test_an_active_fingerprint_costs_at_most_300_bytes_of_redis(own_redis):
     print(f"\nRedis bytes per active fingerprint: {per_fingerprint:.0f}")
     assert per_fingerprint <= 300
     assert all(client.pttl(key) > 0 for key in client.scan_iter("kgw:*", count=1000))
+
+
+def test_a_record_holds_its_resource_name_short_and_answers_it_in_full(own_redis):
+    store = _store(own_redis)
+    client = own_redis.client()
+    claimed = _observation(1, uuid.uuid4().hex)
+    store.record([claimed], now_ms=NOW)
+    store.confirm(claimed, now_ms=NOW, ref=claimed.ref)
+    key = store.key(claimed.fingerprint, claimed.scope)
+
+    (repeat,) = store.record([_observation(1, uuid.uuid4().hex)], now_ms=NOW + 1)
+    written = store.take_occurrences(
+        store.member(claimed.fingerprint, claimed.scope), now_ms=NOW + 2
+    )
+
+    suffix = claimed.ref.name.rsplit("-", 1)[1]
+    assert client.hget(key, "n") == suffix.encode()
+    assert repeat.ref == claimed.ref
+    assert isinstance(written, Occurrences)
+    assert written.ref == claimed.ref
+    # A key of at most 44 characters takes a 48-byte allocation (sds header and terminator).
+    assert len(key) <= 44
+
+
+def test_a_record_written_with_a_full_name_still_answers_it(own_redis):
+    # Records written before names were stored short hold full names.
+    store = _store(own_redis)
+    client = own_redis.client()
+    claimed = _observation(2, uuid.uuid4().hex)
+    store.record([claimed], now_ms=NOW)
+    store.confirm(claimed, now_ms=NOW, ref=claimed.ref)
+    client.hset(store.key(claimed.fingerprint, claimed.scope), "n", claimed.ref.name)
+
+    (repeat,) = store.record([_observation(2, uuid.uuid4().hex)], now_ms=NOW + 1)
+    written = store.take_occurrences(
+        store.member(claimed.fingerprint, claimed.scope), now_ms=NOW + 2
+    )
+
+    assert repeat.ref == claimed.ref
+    assert isinstance(written, Occurrences)
+    assert written.ref == claimed.ref
 
 
 def test_a_storm_scope_is_bounded_whatever_the_storm_size(own_redis):

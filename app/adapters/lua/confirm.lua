@@ -6,7 +6,7 @@
 -- ARGV[2]  record TTL, ms
 -- ARGV[3]  claim token
 -- ARGV[4]  namespace of the resource
--- ARGV[5]  name of the resource
+-- ARGV[5]  name of the resource, as the record holds it (see record_signals.lua)
 -- ARGV[6]  occurrences to add (an adopted resource's count, else 0)
 -- ARGV[7]  first seen ms of an adopted resource, else 0
 -- Reply:   the occurrence count; 0 when another holder took the fingerprint over meanwhile

@@ -7,7 +7,8 @@
 -- Redis Cluster each group is one call; standalone Redis takes every group of a request at once.
 --
 -- A record (hash): s state (p pending claim, c created, a aggregated, r released), c count,
---   f first seen ms, l last seen ms, r resolved ms, t claim token, ns/n resource,
+--   f first seen ms, l last seen ms, r resolved ms, t claim token, ns/n resource (n is just
+--   the suffix of the fingerprint's own rr-<12 hex>-<suffix>: redis_store.stored_name()),
 --   d ms when the count last became unwritten to Kubernetes, w ms of the last status write.
 --   A pending claim lives only the claim TTL, so a dead holder never leaves a fingerprint stuck;
 --   concurrent repeats count as duplicates of the pending claim.
@@ -36,9 +37,10 @@
 --          without one nothing is recorded; else 0 and no bucket key
 -- ARGV[13] the bucket's burst (0 without a bucket)
 -- ARGV[14] number of groups; then per group: its queue member, its signal count n, then per
---          signal 2 values: "<firing 1|0> <claim token> <namespace> <name> <queue member>"
---          (namespace and name of the resource a claimer creates; none of the five has a
---          space), and the signal's resource (namespace:Kind:name, any text)
+--          signal 2 values: "<firing 1|0> <claim token> <namespace> <name> <queue member>
+--          <name as the record holds it>" (namespace and name of the resource a claimer
+--          creates; none of the six has a space), and the signal's resource
+--          (namespace:Kind:name, any text)
 -- Reply:   {"l", ms until a token is available} when the caller has no token; else
 --          one entry per signal, in order:
 --          {"d", count, namespace, name, first seen ms, due ms}  a duplicate; due > 0: its
@@ -49,6 +51,8 @@
 --              storm resource namespace/name
 --          {"r", count, namespace|false, name|false, state, first seen ms}  resolved
 --          {"n"}  resolved, and there is no record
+--          A name is as the record holds it (the suffix of the fingerprint's own), except a
+--          claim's, which is the full name.
 local now = tonumber(ARGV[1])
 local ttl, claim_ttl, interval = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local rate_limit, rate_window = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -125,7 +129,8 @@ local function aggregate(key, scope, resource, count, first, scope_member)
 end
 
 -- Returns the signal's reply, and whether its scope's pattern window gained a resource.
-local function firing(key, scope, scope_member, token, namespace, name, resource, member)
+local function firing(key, scope, scope_member, token, namespace, name, stored, resource,
+    member)
   local rec = redis.call('HMGET', key, 's', 'r', 'ns', 'n', 'f', 'd', 'w', 'c')
   local state = rec[1]
   -- The count and the times in one write (the script is atomic: as HINCRBY would count).
@@ -157,7 +162,7 @@ local function firing(key, scope, scope_member, token, namespace, name, resource
   if redis.call('HEXISTS', scope[1], 'st') == 1 then
     return aggregate(key, scope, resource, count, first, scope_member), grew
   end
-  redis.call('HSET', key, 's', 'p', 't', token, 'ns', namespace, 'n', name)
+  redis.call('HSET', key, 's', 'p', 't', token, 'ns', namespace, 'n', stored)
   redis.call('PEXPIRE', key, claim_ttl)
   slide(scope)
   local kind = false
@@ -192,10 +197,10 @@ for _ = 1, tonumber(ARGV[14]) do
   a = a + 2
   local fired, pattern_grew = false, false
   for _ = 1, n do
-    local is_firing, token, namespace, name, member =
-      string.match(ARGV[a], '^(%S+) (%S+) (%S+) (%S+) (%S+)$')
+    local is_firing, token, namespace, name, member, stored =
+      string.match(ARGV[a], '^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$')
     if is_firing == '1' then
-      local reply, grew = firing(KEYS[k], scope, scope_member, token, namespace, name,
+      local reply, grew = firing(KEYS[k], scope, scope_member, token, namespace, name, stored,
         ARGV[a + 1], member)
       replies[#replies + 1] = reply
       fired = true

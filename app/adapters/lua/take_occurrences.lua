@@ -4,7 +4,8 @@
 -- ARGV[1]  now, ms since the epoch
 -- ARGV[2]  least ms between two status writes of one resource
 -- Reply:   {0} nothing to write; {1, due ms} not yet (requeue for then);
---          {2, count, first seen ms, last seen ms, namespace, name} write these now
+--          {2, count, first seen ms, last seen ms, namespace, name} write these now (the
+--          name as the record holds it: see record_signals.lua)
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
 local rec = redis.call('HMGET', key, 's', 'd', 'w', 'c', 'f', 'l', 'ns', 'n')
