@@ -65,24 +65,36 @@ def test_an_active_fingerprint_costs_at_most_300_bytes_of_redis(own_redis):
     assert all(client.pttl(key) > 0 for key in client.scan_iter("kgw:*", count=1000))
 
 
-def test_a_record_holds_its_resource_name_short_and_answers_it_in_full(own_redis):
-    store = _store(own_redis)
-    client = own_redis.client()
-    claimed = _observation(1, uuid.uuid4().hex)
+def _created(store: RedisDedupStore, i: int) -> tuple[Observation, str]:
+    """Claim fingerprint i and back it by its resource; return the claim and the record's key."""
+    claimed = _observation(i, uuid.uuid4().hex)
     store.record([claimed], now_ms=NOW)
     store.confirm(claimed, now_ms=NOW, ref=claimed.ref)
-    key = store.key(claimed.fingerprint, claimed.scope)
+    return claimed, store.key(claimed.fingerprint, claimed.scope)
 
-    (repeat,) = store.record([_observation(1, uuid.uuid4().hex)], now_ms=NOW + 1)
-    written = store.take_occurrences(
-        store.member(claimed.fingerprint, claimed.scope), now_ms=NOW + 2
-    )
+
+def _names_answered(
+    store: RedisDedupStore, claimed: Observation
+) -> tuple[ObjectRef | None, ObjectRef]:
+    """Repeat the fingerprint and take its count for a status write: the resource the repeat
+    was answered with, and what the status write got."""
+    i = int(claimed.scope.signal_name.removeprefix("HighCPU"))
+    (repeat,) = store.record([_observation(i, uuid.uuid4().hex)], now_ms=NOW + 1)
+    member = store.member(claimed.fingerprint, claimed.scope)
+    written = store.take_occurrences(member, now_ms=NOW + 2)
+    assert isinstance(written, Occurrences)
+    return repeat.ref, written.ref
+
+
+def test_a_record_holds_its_resource_name_short_and_answers_it_in_full(own_redis):
+    store = _store(own_redis)
+    claimed, key = _created(store, 1)
+
+    answered = _names_answered(store, claimed)
 
     suffix = claimed.ref.name.rsplit("-", 1)[1]
-    assert client.hget(key, "n") == suffix.encode()
-    assert repeat.ref == claimed.ref
-    assert isinstance(written, Occurrences)
-    assert written.ref == claimed.ref
+    assert own_redis.client().hget(key, "n") == suffix.encode()
+    assert answered == (claimed.ref, claimed.ref)
     # A key of at most 44 characters takes a 48-byte allocation (sds header and terminator).
     assert len(key) <= 44
 
@@ -90,20 +102,10 @@ def test_a_record_holds_its_resource_name_short_and_answers_it_in_full(own_redis
 def test_a_record_written_with_a_full_name_still_answers_it(own_redis):
     # Records written before names were stored short hold full names.
     store = _store(own_redis)
-    client = own_redis.client()
-    claimed = _observation(2, uuid.uuid4().hex)
-    store.record([claimed], now_ms=NOW)
-    store.confirm(claimed, now_ms=NOW, ref=claimed.ref)
-    client.hset(store.key(claimed.fingerprint, claimed.scope), "n", claimed.ref.name)
+    claimed, key = _created(store, 2)
+    own_redis.client().hset(key, "n", claimed.ref.name)
 
-    (repeat,) = store.record([_observation(2, uuid.uuid4().hex)], now_ms=NOW + 1)
-    written = store.take_occurrences(
-        store.member(claimed.fingerprint, claimed.scope), now_ms=NOW + 2
-    )
-
-    assert repeat.ref == claimed.ref
-    assert isinstance(written, Occurrences)
-    assert written.ref == claimed.ref
+    assert _names_answered(store, claimed) == (claimed.ref, claimed.ref)
 
 
 def test_a_storm_scope_is_bounded_whatever_the_storm_size(own_redis):
