@@ -60,8 +60,8 @@ def stored_name(fingerprint: str, name: str) -> str:
     another name with a "-" (a storm resource's) as is; any other after "=", which no
     Kubernetes name contains."""
     own = f"rr-{fingerprint[:12]}-"
-    suffix = name.removeprefix(own)
-    if suffix is not name and suffix and "-" not in suffix:
+    suffix = name[len(own) :] if name.startswith(own) else ""
+    if suffix and "-" not in suffix:
         return suffix
     return name if "-" in name else "=" + name
 
