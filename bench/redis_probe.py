@@ -23,26 +23,28 @@ def used_memory(client: redis.Redis) -> int:
     return int(info["used_memory"])
 
 
-def key_memory(client: redis.Redis, pattern: str) -> tuple[int, int]:
-    """Return (keys, bytes by MEMORY USAGE) of the keys matching `pattern`."""
-    keys = list(client.scan_iter(pattern, count=1000))
-    total = 0
+def memory_sizes(client: redis.Redis, keys: list[Any]) -> list[int | None]:
+    """Return MEMORY USAGE of each key, None for one that is gone (500 keys per round trip)."""
+    sizes: list[int | None] = []
     for start in range(0, len(keys), 500):
         pipe = client.pipeline(transaction=False)
         for key in keys[start : start + 500]:
             pipe.memory_usage(key, samples=0)
-        total += sum(int(size or 0) for size in pipe.execute())
-    return len(keys), total
+        sizes += [None if size is None else int(size) for size in pipe.execute()]
+    return sizes
+
+
+def key_memory(client: redis.Redis, pattern: str) -> int:
+    """Return the bytes by MEMORY USAGE of the keys matching `pattern`."""
+    keys = list(client.scan_iter(pattern, count=1000))
+    return sum(size or 0 for size in memory_sizes(client, keys))
 
 
 def record_sizes(client: redis.Redis, keys: list[str]) -> list[int]:
     """Return MEMORY USAGE of every key (all must exist)."""
-    pipe = client.pipeline(transaction=False)
-    for key in keys:
-        pipe.memory_usage(key, samples=0)
-    sizes = [int(size) if size is not None else -1 for size in pipe.execute()]
-    if min(sizes, default=0) < 0:
-        raise KeyError(f"{sizes.count(-1)} of {len(keys)} records are gone")
+    sizes = [size for size in memory_sizes(client, keys) if size is not None]
+    if len(sizes) < len(keys):
+        raise KeyError(f"{len(keys) - len(sizes)} of {len(keys)} records are gone")
     return sizes
 
 

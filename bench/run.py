@@ -455,7 +455,7 @@ class Bench:
         """Measure the create path, and what each new fingerprint costs Redis."""
         scopes = f"{KEY_PREFIX}storm:*"
         memory_before = used_memory(self.redis)
-        _, scope_bytes_before = key_memory(self.redis, scopes)
+        scope_bytes_before = key_memory(self.redis, scopes)
         memory_after = 0
         scope_bytes_after = 0
 
@@ -463,17 +463,14 @@ class Bench:
             # Before the extra MONITOR run, which adds fingerprints of its own.
             nonlocal memory_after, scope_bytes_after
             memory_after = used_memory(self.redis)
-            _, scope_bytes_after = key_memory(self.redis, scopes)
+            scope_bytes_after = key_memory(self.redis, scopes)
 
         figures = self.measure(gateway, scenario, after_runs=read_memory)
         created = int(figures["resources_created"])
         if created:
             total = (memory_after - memory_before) / created
             scope = (scope_bytes_after - scope_bytes_before) / created
-            records, record_bytes = key_memory(self.redis, f"{KEY_PREFIX}d:*")
             self.figures |= {
-                # A cross-check of the delta: MEMORY USAGE of every record (no dict overhead).
-                "redis_record_memory_usage_avg": record_bytes / records if records else None,
                 "new_fingerprints": created,
                 "redis_bytes_per_fingerprint_total": total,
                 "redis_bytes_per_fingerprint_scope_share": scope,
@@ -505,22 +502,26 @@ class Bench:
             ttl=self.defaults.dedup_ttl,
             claim_ttl=self.defaults.claim_ttl,
         )
-        keys = []
-        for alerts in webhooks:
-            results = post_webhook(gateway.url + PATH, alerts)
-            if {result["status"] for result in results} != {"created"}:
-                raise BenchError(f"active records: not every alert created a resource: {results}")
-            keys += [
-                store.key(
-                    result["fingerprint"], StormScope("production", alert["labels"]["alertname"])
-                )
-                for alert, result in zip(alerts, results, strict=True)
-            ]
+
+        def send_all(expected: str) -> list[str]:
+            """Send every webhook; return the keys of its alerts' records."""
+            keys = []
+            for alerts in webhooks:
+                results = post_webhook(gateway.url + PATH, alerts)
+                if {result["status"] for result in results} != {expected}:
+                    raise BenchError(f"active records: not every alert {expected}: {results}")
+                keys += [
+                    store.key(
+                        result["fingerprint"],
+                        StormScope("production", alert["labels"]["alertname"]),
+                    )
+                    for alert, result in zip(alerts, results, strict=True)
+                ]
+            return keys
+
+        keys = send_all("created")
         created = record_sizes(self.redis, keys)
-        for alerts in webhooks:
-            results = post_webhook(gateway.url + PATH, alerts)
-            if {result["status"] for result in results} != {"duplicate"}:
-                raise BenchError(f"active records: not every repeat was a duplicate: {results}")
+        send_all("duplicate")
         deadline = time.monotonic() + ACTIVE_WRITE_TIMEOUT
         while not all_written(self.redis, keys):
             if time.monotonic() > deadline:
