@@ -295,12 +295,10 @@ def _sentinel(parts: _Url, timeout: float) -> redis.Redis:
     }
     tls: dict[str, Any] = {"ssl": True, **options} if parts.tls else {}
     shared = {**_common_options(timeout), "retry": _retry(), **tls}
-    sentinel = redis.sentinel.Sentinel(  # type: ignore[no-untyped-call]
+    sentinel = redis.sentinel.Sentinel(
         sentinels, sentinel_kwargs={**shared, **sentinel_auth}, **shared
     )
-    master = sentinel.master_for(  # type: ignore[no-untyped-call]
-        master_name, db=db, **_credentials(parts)
-    )
+    master = sentinel.master_for(master_name, db=db, **_credentials(parts))
     return cast(redis.Redis, master)
 
 
