@@ -1,8 +1,10 @@
 # kubernaut-gateway: `docker build -t kubernaut-gateway .`
 #
-# Two stages: the builder installs the package and its dependencies into a virtualenv; the
-# final image is the same slim Python with only that virtualenv copied in (no compiler, no
-# source tree, no tests), running as the non-root uid/gid 10001 that the Helm chart expects
+# Two stages: the builder installs the locked dependencies (requirements/runtime.txt: exact pins
+# with hashes) into a virtualenv, builds the package's wheel with the locked build tools
+# (requirements/build.txt) and adds it without resolving anything; the final image is the same
+# slim Python with only that virtualenv copied in (no compiler, no pip, no source tree, no tests),
+# running as the non-root uid/gid 10001 that the Helm chart expects
 # (podSecurityContext.runAsUser/runAsGroup). Every dependency ships as a wheel, so the builder
 # needs no build tools either. Lint: scripts/lint-dockerfile.sh (hadolint).
 
@@ -11,14 +13,21 @@ FROM python:3.11-slim AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 
-RUN python -m venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH
-
 WORKDIR /src
+# The lock first: its layers stay cached while only the code changes. /opt/build holds the
+# locked pip, setuptools and wheel; /opt/venv (no pip of its own) gets exactly the runtime lock.
+COPY requirements/build.txt requirements/runtime.txt ./requirements/
+RUN python -m venv /opt/build \
+    && /opt/build/bin/pip install --no-cache-dir --require-hashes --no-deps -r requirements/build.txt \
+    && python -m venv --without-pip /opt/venv \
+    && /opt/build/bin/pip --python /opt/venv/bin/python install --no-cache-dir \
+       --require-hashes --no-deps --only-binary :all: -r requirements/runtime.txt
+
 # Only what the package build reads: metadata, the README (long_description) and the code.
 COPY setup.cfg pyproject.toml README.md ./
 COPY app ./app
-RUN pip install --no-cache-dir .
+RUN /opt/build/bin/pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /tmp/wheels . \
+    && /opt/build/bin/pip --python /opt/venv/bin/python install --no-cache-dir --no-deps /tmp/wheels/*.whl
 
 
 FROM python:3.11-slim

@@ -9,6 +9,7 @@ from __future__ import annotations
 import configparser
 import fnmatch
 import json
+import re
 import shlex
 import subprocess
 from dataclasses import dataclass, field
@@ -166,11 +167,39 @@ def test_every_copy_source_exists_in_the_repository_and_the_build_context(stages
                 assert not _ignored(source, patterns), f"{source} is excluded by .dockerignore"
                 checked.append(source)
     assert {"setup.cfg", "pyproject.toml", "README.md", "app"} <= set(checked)
+    assert {"requirements/build.txt", "requirements/runtime.txt"} <= set(checked)
 
 
-def test_the_builder_installs_the_package_from_source(stages):
-    runs = " ".join(i.arguments for i in stages[0].all("RUN"))
-    assert "pip install --no-cache-dir ." in runs
+def _pip_commands(stage: Stage) -> list[list[str]]:
+    """Every pip command of a stage's RUN instructions, as words from `install`/`wheel` on."""
+    commands = []
+    for run in stage.all("RUN"):
+        for command in re.split(r"&&|;", run.arguments):
+            words = shlex.split(command)
+            if words and (words[0].endswith("/pip") or words[:3] == ["python", "-m", "pip"]):
+                verb = next(i for i, w in enumerate(words) if w in ("install", "wheel"))
+                commands.append(words[verb:])
+    return commands
+
+
+def test_the_builder_installs_every_dependency_from_the_lock_and_resolves_nothing(stages):
+    copied = {s for i in stages[0].all("COPY") for s in _copy_sources(i)[1]}
+    installs = _pip_commands(stages[0])
+    assert installs, "the builder runs no pip command"
+    locks = []
+    for words in installs:
+        assert "--no-deps" in words, f"pip resolves dependencies: {words}"
+        if "-r" in words:
+            lock = words[words.index("-r") + 1]
+            assert "--require-hashes" in words, words
+            assert lock in copied, f"{lock} is not copied into the build"
+            locks.append(lock)
+        elif words[0] == "wheel":
+            assert "--no-build-isolation" in words, "the build backend must come from the lock"
+            assert words[-1] == ".", words
+        else:
+            assert words[-1].endswith(".whl"), f"pip installs something unlocked: {words}"
+    assert locks == ["requirements/build.txt", "requirements/runtime.txt"]
 
 
 def test_the_final_stage_copies_only_the_virtualenv_and_installs_no_build_tools(final):
