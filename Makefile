@@ -25,7 +25,7 @@ lock: $(STAMP)
 	UV=$(BIN)/uv scripts/lock.sh $(if $(UPGRADE),--upgrade)
 
 run: $(STAMP)
-	$(BIN)/kubernaut-gateway sandbox
+	$(BIN)/python -m tests.support.sandbox
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,13 +9,13 @@ from prometheus_client import CollectorRegistry
 
 from app.adapters.auth import Access, KubernetesAuthenticator
 from app.adapters.breaker import CircuitBreaker
-from app.adapters.kubernetes import KubernetesGateway, api_client
+from app.adapters.kubernetes import KubernetesApi, api_client
 from app.adapters.redis_client import redis_from_url
-from app.adapters.redis_store import RedisDedupStore
+from app.adapters.redis_store import RedisSignalStore
 from app.adapters.rr_index import ActiveIndex
 from app.api.admission import LimitMemory
 from app.config import Config
-from app.metrics import GatewayMetrics
+from app.metrics import Metrics
 from app.service.classify import Classifier, NamespaceCache
 from app.service.health import Readiness
 from app.service.ingest import IngestService, utc_now
@@ -28,10 +28,10 @@ class Services:
 
     ingest: IngestService
     readiness: Readiness
-    metrics: GatewayMetrics
+    metrics: Metrics
     occurrences: OccurrenceWriter
-    store: RedisDedupStore
-    kubernetes: KubernetesGateway
+    store: RedisSignalStore
+    kubernetes: KubernetesApi
     drain_seconds: float = 0.0
     auth: KubernetesAuthenticator | None = None
     # Started by the server in each worker (with the status writer); None when disabled.
@@ -42,8 +42,8 @@ class Services:
 
 def build(config: Config) -> Services:
     """Wire the real adapters for one worker process."""
-    metrics = GatewayMetrics(CollectorRegistry())
-    store = RedisDedupStore(
+    metrics = Metrics(CollectorRegistry())
+    store = RedisSignalStore(
         lambda: redis_from_url(config.redis_url, timeout=config.redis_timeout),
         prefix=config.redis_key_prefix,
         ttl=config.dedup_ttl,
@@ -56,7 +56,7 @@ def build(config: Config) -> Services:
     index = None
     if config.resource_index:
         index = ActiveIndex(api, timeout=config.kubernetes_timeout, on_sync=metrics.observe_index)
-    kube = KubernetesGateway(
+    kube = KubernetesApi(
         api,
         timeout=config.kubernetes_timeout,
         retry_budget=config.kubernetes_retry_budget,

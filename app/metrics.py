@@ -27,7 +27,7 @@ SOURCES = {
 }
 
 
-class GatewayMetrics:
+class Metrics:
     """The gateway's own metrics; no label takes unbounded values."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
@@ -181,25 +181,6 @@ def settled_files(directory: str | Path, pattern: str = "*.db") -> list[str]:
     return settled
 
 
-def worker_gauges(directory: str | Path, name: str, pids: list[int]) -> dict[int, float]:
-    """Return each live worker's own value of a multiprocess gauge (0 if it has none yet).
-
-    `/metrics` shows the gauge aggregated over the workers; each worker's value file still
-    holds its own, labelled with its pid. The bench and the tests read it to know that every
-    worker (not just one of them) has reached a state.
-    """
-    files = settled_files(directory, "gauge_*.db")
-    values = dict.fromkeys(pids, 0.0)
-    # The unmerged samples, each labelled with its worker's pid.
-    unmerged = MultiProcessCollector._read_metrics(files)  # type: ignore[no-untyped-call]
-    for metric in unmerged.values():
-        for s in metric.samples:
-            pid = int(dict(s.labels).get("pid", -1))
-            if s.name == name and pid in values:
-                values[pid] = float(s.value)
-    return values
-
-
 class WorkerFilesCollector(Collector):
     """Sum every worker's value files, leaving out those a starting worker has not sized yet.
 
@@ -237,7 +218,7 @@ class _WorkerMetrics(PrometheusMetrics):  # type: ignore[misc]
         return encode(scraped).decode("utf-8"), content_type
 
 
-def instrument(app: Flask, metrics: GatewayMetrics) -> None:
+def instrument(app: Flask, metrics: Metrics) -> None:
     """Expose /metrics (prometheus-flask-exporter) and time every request.
 
     The request metrics are the exporter's defaults, by URL rule (never by raw path), recorded

@@ -58,7 +58,7 @@ def _import_for_workers() -> None:
     import_client_classes()
 
 
-class GatewayServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):  # type: ignore[misc]
     """Gunicorn configured from the gateway's Config, not from gunicorn's command line."""
 
     def __init__(self, config: Config) -> None:

@@ -53,8 +53,8 @@ def serve() -> int:
     config = config_from_environ()
     prepare_metrics_dir()
     from app.logs import configure_logging
-    from app.server import GatewayServer
+    from app.server import GunicornServer
 
     configure_logging(config.log_level)
-    GatewayServer(config).run()
+    GunicornServer(config).run()
     return 0

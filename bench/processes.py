@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,34 +12,19 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from app.config import Config
-from app.metrics import worker_gauges
-from app.sandbox.run import NotReady, stop_process, wait_ready
 from app.wsgi import MULTIPROC_ENV
+from tests.support.metrics import worker_gauges
+from tests.support.processes import NotReady, stop_process, untraced, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 60.0
 _STOP_TIMEOUT = 30.0
 # Settings of the surrounding environment that must not leak into the servers under test.
 _OWN_VARIABLES = ("REDIS_URL", "KUBECONFIG", "PROMETHEUS_MULTIPROC_DIR")
-# What makes coverage trace a Python subprocess (the test suite measures some of its own).
-_COVERAGE_PREFIXES = ("COVERAGE_", "COV_CORE_")
 
 
 class ServerError(RuntimeError):
     """A server under test did not start, or died."""
-
-
-def free_port() -> int:
-    """Return a loopback port that was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def untraced(environ: Mapping[str, str]) -> dict[str, str]:
-    """Return `environ` without the variables that make coverage trace a Python subprocess."""
-    return {k: v for k, v in environ.items() if not k.startswith(_COVERAGE_PREFIXES)}
 
 
 def clean_environ() -> dict[str, str]:

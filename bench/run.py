@@ -34,11 +34,8 @@ from typing import Any
 
 import redis
 
-from app.adapters.redis_store import RedisDedupStore
+from app.adapters.redis_store import RedisSignalStore
 from app.config import Config
-from app.sandbox.kubeapi import KubeApiServer, RecordedRequest, TokenIdentity
-from app.sandbox.redis_server import RedisServer
-from app.sandbox.run import NAMESPACES, chart_crds
 from app.service.ports import StormScope
 from bench import processes
 from bench.load import (
@@ -60,6 +57,10 @@ from bench.redis_probe import (
     used_memory,
 )
 from bench.report import number, percent, table, verdict
+from tests.support.kubeapi import KubeApiServer, RecordedRequest, TokenIdentity
+from tests.support.processes import free_port
+from tests.support.redis_server import RedisServer
+from tests.support.sandbox import NAMESPACES, chart_crds
 
 PATH = "/api/v1/signals/prometheus"
 DEFAULT_OUT = processes.ROOT / ".bench" / "results.json"
@@ -244,7 +245,7 @@ class Bench:
     def gateway(self, name: str, **settings: str) -> Server:
         return processes.gateway(
             name,
-            port=processes.free_port(),
+            port=free_port(),
             state=self.state,
             redis_url=self.redis_server.url,
             kubeconfig=self.kubeconfig,
@@ -404,7 +405,7 @@ class Bench:
         log(f"bench ({self.mode.name}): starting the ceiling and the gateway")
         ceiling = self.start(
             processes.ceiling(
-                port=processes.free_port(),
+                port=free_port(),
                 state=self.state,
                 workers=self.defaults.workers,
                 threads=self.defaults.threads,
@@ -496,7 +497,7 @@ class Bench:
             ]
             for hook in range(self.mode.active_sample // _ALERTS_PER_WEBHOOK)
         ]
-        store = RedisDedupStore(
+        store = RedisSignalStore(
             self.redis,
             prefix=KEY_PREFIX,
             ttl=self.defaults.dedup_ttl,

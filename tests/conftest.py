@@ -18,11 +18,11 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.config import Config
-from app.sandbox.kubeapi import KubeApiServer
-from app.sandbox.redis_cluster import RedisClusterServer
-from app.sandbox.redis_server import RedisServer
-from app.sandbox.run import chart_crds
 from tests.support.cluster import RealCluster
+from tests.support.kubeapi import KubeApiServer
+from tests.support.redis_cluster import RedisClusterServer
+from tests.support.redis_server import RedisServer
+from tests.support.sandbox import chart_crds
 
 
 @pytest.fixture(scope="session")

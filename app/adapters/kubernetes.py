@@ -142,7 +142,7 @@ def _retry_after(exc: ApiException) -> float | None:
         return None
 
 
-class KubernetesGateway:
+class KubernetesApi:
     """Creates RemediationRequests and reads namespaces, within a retry budget per call."""
 
     def __init__(

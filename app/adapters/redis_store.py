@@ -143,7 +143,7 @@ def evalsha(client: redis.Redis, script: Script, keys: list[str], args: list[Any
 REDIS_ERRORS = (redis.RedisError, RedisClusterException)
 
 
-class RedisDedupStore:
+class RedisSignalStore:
     """Dedup records and storm state. A record lives under `{prefix}d:{<scope tag>}<short id>`,
     next to its storm scope's keys `{prefix}storm:{<scope tag>}...`: one hash tag, so one script
     call (one Cluster slot) covers a scope's signals and their storm."""

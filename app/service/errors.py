@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 
-class GatewayError(Exception):
+class ServiceError(Exception):
     """Base of every error the gateway raises on purpose."""
 
 
-class Unavailable(GatewayError):
+class Unavailable(ServiceError):
     """A dependency cannot durably record a signal now; the sender should retry."""
 
     dependency = "dependency"
@@ -25,7 +25,7 @@ class KubernetesUnavailable(Unavailable):
     dependency = "kubernetes"
 
 
-class OverRateLimit(GatewayError):
+class OverRateLimit(ServiceError):
     """The caller has no request token left; nothing of its request was recorded."""
 
     def __init__(self, caller: str, wait: float) -> None:
@@ -34,7 +34,7 @@ class OverRateLimit(GatewayError):
         self.wait = wait  # seconds until a token is available
 
 
-class AuthError(GatewayError):
+class AuthError(ServiceError):
     """The caller may not send signals."""
 
 

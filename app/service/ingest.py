@@ -13,7 +13,7 @@ from typing import Any
 from app.config import Config
 from app.domain import Classification, ObjectRef, Outcome, Result, Signal, SignalType
 from app.service.classify import Classifier
-from app.service.errors import GatewayError
+from app.service.errors import ServiceError
 from app.service.normalize import alert_signals, event_signal
 from app.service.ports import (
     Admission,
@@ -147,7 +147,7 @@ class IngestService:
             elif done.kind == "claimed" and plan.classification:
                 try:
                     result = self._create(signal, plan, plan.classification, done, now=now)
-                except GatewayError:
+                except ServiceError:
                     self._give_back(
                         [
                             p.observation
@@ -183,7 +183,7 @@ class IngestService:
         for observation in observations:
             try:
                 self._store.give_back(observation, now_ms=now_ms)
-            except GatewayError:
+            except ServiceError:
                 log.warning(
                     "could not give a claim back; it expires after the claim TTL",
                     extra={"fingerprint": observation.fingerprint},
@@ -257,7 +257,7 @@ class IngestService:
         )
         try:
             ref = self._rrs.create(body)
-        except GatewayError:
+        except ServiceError:
             self._store.settle_storm(claimed.scope, token=claimed.token, created=False)
             raise
         self._store.settle_storm(claimed.scope, token=claimed.token, created=True)

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from app.service.errors import GatewayError
+from app.service.errors import ServiceError
 from app.service.ports import (
     OccurrenceQueue,
     Occurrences,
@@ -57,7 +57,7 @@ class OccurrenceWriter:
                     last_seen_ms=figures.last_seen_ms,
                     count=figures.count,
                 )
-        except GatewayError as exc:
+        except ServiceError as exc:
             log.warning("status write failed, retrying later: %s", exc)
             self._queue.requeue(member, now_ms=now_ms, due_ms=now_ms + RETRY_MS, failed=True)
             return 0
@@ -68,7 +68,7 @@ class OccurrenceWriter:
         while not stop.wait(period):
             try:
                 self.flush()
-            except GatewayError as exc:
+            except ServiceError as exc:
                 log.warning("occurrence flush failed: %s", exc)
             except Exception:
                 log.exception("occurrence flush crashed; continuing")

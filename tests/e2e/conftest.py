@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.sandbox.redis_server import RedisServer
 from tests.support.processes import free_port, running
+from tests.support.redis_server import RedisServer
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,8 @@ from typing import Any
 
 import requests
 
-from app.metrics import worker_gauges
 from bench.processes import child_pids
-from tests.support.metrics import sample
+from tests.support.metrics import sample, worker_gauges
 from tests.support.payloads import alert, unique, webhook
 
 PROMETHEUS = "/api/v1/signals/prometheus"

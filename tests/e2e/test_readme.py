@@ -67,7 +67,8 @@ def test_the_readme_examples_give_the_documented_answers(tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with running(
-        ["sandbox", "--bind", f"127.0.0.1:{port}"],
+        ["--bind", f"127.0.0.1:{port}"],
+        module="tests.support.sandbox",
         env={},
         url=url,
         log=tmp_path / "sandbox.log",

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from app.sandbox.kubeapi import TokenIdentity
+from tests.support.kubeapi import TokenIdentity
 from tests.support.payloads import alert, unique, webhook
 
 PROMETHEUS = "/api/v1/signals/prometheus"

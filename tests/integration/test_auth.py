@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from app.sandbox.kubeapi import TokenIdentity
+from tests.support.kubeapi import TokenIdentity
 from tests.support.payloads import alert, unique, webhook
 
 PROMETHEUS = "/api/v1/signals/prometheus"

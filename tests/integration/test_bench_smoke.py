@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.processes import untraced
+from tests.support.processes import untraced
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = {

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from app.sandbox.redis_cluster import RedisClusterServer
-from app.sandbox.redis_server import RedisServer
 from tests.support.payloads import alert, unique, webhook
+from tests.support.redis_cluster import RedisClusterServer
 from tests.support.redis_keys import command_calls
+from tests.support.redis_server import RedisServer
 
 PROMETHEUS = "/api/v1/signals/prometheus"
 EVENTS = "/api/v1/signals/kubernetes-event"

@@ -5,18 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.adapters.redis_store import RedisDedupStore, storm_tag
+from app.adapters.redis_store import RedisSignalStore, storm_tag
 from app.domain import ObjectRef, StormSettings, fingerprint
-from app.sandbox.redis_server import RedisServer
 from app.service.ports import Observation, Occurrences, StormScope
+from tests.support.redis_server import RedisServer
 
 WARM = 300
 COUNT = 1200
 NOW = 1_795_000_000_000
 
 
-def _store(redis_server: RedisServer) -> RedisDedupStore:
-    return RedisDedupStore(redis_server.client(), prefix="kgw:", ttl=300, claim_ttl=30)
+def _store(redis_server: RedisServer) -> RedisSignalStore:
+    return RedisSignalStore(redis_server.client(), prefix="kgw:", ttl=300, claim_ttl=30)
 
 
 def _observation(i: int, token: str) -> Observation:
@@ -29,7 +29,7 @@ def _observation(i: int, token: str) -> Observation:
     )
 
 
-def _activate(store: RedisDedupStore, numbers: range) -> None:
+def _activate(store: RedisSignalStore, numbers: range) -> None:
     """Make fingerprints active: claimed, created, and repeated once."""
     for i in numbers:
         claimed = _observation(i, uuid.uuid4().hex)
@@ -40,7 +40,7 @@ def _activate(store: RedisDedupStore, numbers: range) -> None:
         assert (repeat.kind, repeat.occurrence_count) == ("duplicate", 2)
 
 
-def _records_only(store: RedisDedupStore, client: Any) -> int:
+def _records_only(store: RedisSignalStore, client: Any) -> int:
     """Used memory once the scopes' keys and the status-write queue are gone (the queue only
     holds counts not yet written, for seconds): what the records take."""
     client.delete(store.queue_key)
@@ -65,7 +65,7 @@ def test_an_active_fingerprint_costs_at_most_300_bytes_of_redis(own_redis):
     assert all(client.pttl(key) > 0 for key in client.scan_iter("kgw:*", count=1000))
 
 
-def _created(store: RedisDedupStore, i: int) -> tuple[Observation, str]:
+def _created(store: RedisSignalStore, i: int) -> tuple[Observation, str]:
     """Claim fingerprint i and back it by its resource; return the claim and the record's key."""
     claimed = _observation(i, uuid.uuid4().hex)
     store.record([claimed], now_ms=NOW)
@@ -74,7 +74,7 @@ def _created(store: RedisDedupStore, i: int) -> tuple[Observation, str]:
 
 
 def _names_answered(
-    store: RedisDedupStore, claimed: Observation
+    store: RedisSignalStore, claimed: Observation
 ) -> tuple[ObjectRef | None, ObjectRef]:
     """Repeat the fingerprint and take its count for a status write: the resource the repeat
     was answered with, and what the status write got."""

@@ -14,8 +14,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from app.sandbox import redis_server as rs
-from app.sandbox.redis_server import RedisServer, RedisServerError, find_redis_server
+from tests.support import redis_server as rs
+from tests.support.redis_server import RedisServer, RedisServerError, find_redis_server
 
 
 def _wait_until(condition: Callable[[], bool], *, timeout: float = 3.0) -> bool:

@@ -19,11 +19,11 @@ import redis.cluster
 import redis.sentinel
 
 from app.adapters.redis_client import RedisUrlError, redis_from_url
-from app.adapters.redis_store import RedisDedupStore
+from app.adapters.redis_store import RedisSignalStore
 from app.domain import ObjectRef
-from app.sandbox.redis_cluster import RedisClusterServer
-from app.sandbox.redis_server import RedisServer, find_redis_server
 from app.service.ports import Observation, StormScope
+from tests.support.redis_cluster import RedisClusterServer
+from tests.support.redis_server import RedisServer, find_redis_server
 
 TIMEOUT = 1.0
 MASTER_PASSWORD = "master-pw-Zq9"
@@ -249,7 +249,7 @@ def test_a_cluster_pipeline_spans_slots_but_a_cluster_transaction_does_not(clust
 
 def test_the_dedup_store_scripts_work_on_the_cluster(cluster_client):
     # cast: the store is annotated for redis.Redis; it only uses register_script and ping.
-    store = RedisDedupStore(
+    store = RedisSignalStore(
         cast(Any, cluster_client), prefix=f"t{uuid.uuid4().hex[:8]}:", ttl=60, claim_ttl=5
     )
     ref = ObjectRef("ns", "rr-1")
@@ -300,7 +300,7 @@ def test_the_dedup_store_scripts_run_on_the_master_a_sentinel_url_names(sentinel
         f"?sentinel_password={SENTINEL_PASSWORD}"
     )
     prefix = f"t{uuid.uuid4().hex[:8]}:"
-    store = RedisDedupStore(
+    store = RedisSignalStore(
         lambda: redis_from_url(url, timeout=TIMEOUT), prefix=prefix, ttl=60, claim_ttl=5
     )
     fp = hashlib.sha256(uuid.uuid4().bytes).hexdigest()

@@ -14,13 +14,13 @@ import pytest
 from kubernetes import client as k8s
 
 from app.adapters.breaker import CircuitBreaker
-from app.adapters.kubernetes import GROUP, PLURAL, VERSION, KubernetesGateway, api_client
+from app.adapters.kubernetes import GROUP, PLURAL, VERSION, KubernetesApi, api_client
 from app.adapters.rr_index import UNKNOWN, ActiveIndex
 from app.config import Config
 from app.domain import ObjectRef
-from app.sandbox.kubeapi import KubeApiServer
-from app.sandbox.run import chart_crds
 from app.service.resource import MANAGED_BY
+from tests.support.kubeapi import KubeApiServer
+from tests.support.sandbox import chart_crds
 from tests.support.waiting import eventually
 
 NAMESPACE = "team-a"
@@ -31,7 +31,7 @@ class Setup:
     server: KubeApiServer
     custom: Any
     index: ActiveIndex
-    gateway: KubernetesGateway
+    gateway: KubernetesApi
     stop: threading.Event
     thread: threading.Thread
 
@@ -46,7 +46,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
         server.add_namespace(NAMESPACE)
         api = api_client(kubeconfig=str(server.write_kubeconfig(tmp_path / "kubeconfig")))
         index = ActiveIndex(api, timeout=2.0, watch_seconds=30, retry_seconds=0.05)
-        gateway = KubernetesGateway(
+        gateway = KubernetesApi(
             api,
             timeout=2.0,
             retry_budget=1.0,

@@ -7,18 +7,18 @@ import uuid
 import redis
 
 from app.adapters.redis_client import redis_from_url
-from app.adapters.redis_store import RedisDedupStore
+from app.adapters.redis_store import RedisSignalStore
 from app.domain import ObjectRef, fingerprint
-from app.sandbox.redis_server import RedisServer
 from app.service.ports import Observation, StormScope
 from tests.support.redis_keys import command_calls
+from tests.support.redis_server import RedisServer
 
 NOW = 1_795_000_000_000
 TIMEOUT = 0.2
 
 
-def _store(server: RedisServer) -> RedisDedupStore:
-    return RedisDedupStore(
+def _store(server: RedisServer) -> RedisSignalStore:
+    return RedisSignalStore(
         lambda: redis_from_url(server.url, timeout=TIMEOUT),
         prefix=f"t{uuid.uuid4().hex[:8]}:",
         ttl=300,
@@ -39,7 +39,7 @@ def _observation() -> Observation:
     )
 
 
-def _active(store: RedisDedupStore) -> Observation:
+def _active(store: RedisSignalStore) -> Observation:
     """A fingerprint claimed and confirmed: its next observation is a duplicate."""
     observation = _observation()
     (claim,) = store.record([observation], now_ms=NOW)

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.sandbox.kubeapi import KubeApiServer
-from app.sandbox.run import chart_crds
+from tests.support.kubeapi import KubeApiServer
 from tests.support.payloads import alert, unique, webhook
+from tests.support.sandbox import chart_crds
 
 PROMETHEUS = "/api/v1/signals/prometheus"
 PLURAL = "remediationrequests"

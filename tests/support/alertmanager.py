@@ -24,8 +24,7 @@ from typing import Any
 import requests
 import yaml
 
-from app.sandbox.run import stop_process
-from tests.support.processes import free_port
+from tests.support.processes import free_port, stop_process
 
 BINARY = os.environ.get("ALERTMANAGER_BIN", "/usr/bin/prometheus-alertmanager")
 ENSURE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "ensure-alertmanager.sh"

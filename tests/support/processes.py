@@ -3,23 +3,76 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.sandbox.run import NotReady, stop_process, wait_ready
-from bench.processes import free_port, untraced
+# What makes coverage trace a Python subprocess (the test suite measures some of its own).
+_COVERAGE_PREFIXES = ("COVERAGE_", "COV_CORE_")
 
-__all__ = ["free_port", "running"]
+
+def free_port() -> int:
+    """Return a loopback port that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def untraced(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return `environ` without the variables that make coverage trace a Python subprocess."""
+    return {k: v for k, v in environ.items() if not k.startswith(_COVERAGE_PREFIXES)}
+
+
+class NotReady(RuntimeError):
+    """A started gateway exited, or did not become ready in time."""
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], *, timeout: float) -> None:
+    """Poll /readyz until it answers 200; raise NotReady if the process exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise NotReady(f"exited with {process.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise NotReady(f"not ready within {timeout:.0f}s")
+
+
+def stop_process(process: subprocess.Popen[bytes], *, timeout: float) -> None:
+    """SIGTERM `process` and wait up to `timeout` s; SIGKILL it after that. Always reaps it."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
 def running(
-    args: list[str], *, env: Mapping[str, str], url: str, log: Path, traced: bool = False
+    args: list[str],
+    *,
+    env: Mapping[str, str],
+    url: str,
+    log: Path,
+    traced: bool = False,
+    module: str = "app",
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `python -m app <args>` until the block ends; stop it with SIGTERM.
+    """Run `python -m <module> <args>` until the block ends; stop it with SIGTERM.
 
     Under `make test` coverage would trace the process and every gunicorn worker, which makes
     each of them several times slower. Only `traced` processes are measured: the tests about the
@@ -28,7 +81,7 @@ def running(
     """
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app", *args],
+            [sys.executable, "-m", module, *args],
             env={**(os.environ if traced else untraced(os.environ)), **env},
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from app.sandbox.redis_cluster import RedisClusterServer
-from app.sandbox.redis_server import RedisServer
+from tests.support.redis_cluster import RedisClusterServer
+from tests.support.redis_server import RedisServer
 
 
 def keys(server: RedisServer | RedisClusterServer, pattern: str) -> list[bytes | str]:

@@ -7,7 +7,7 @@ from gunicorn.config import Config as GunicornConfig
 
 from app.config import Config
 from app.logs import ErrorsAccessLogger, JsonGunicornLogger
-from app.server import GatewayServer
+from app.server import GunicornServer
 
 
 @pytest.mark.parametrize(
@@ -19,7 +19,7 @@ from app.server import GatewayServer
     ],
 )
 def test_logging_access_chooses_the_access_logger(mode, logger, accesslog):
-    options = GatewayServer(Config.build({"access_log": mode})).options()
+    options = GunicornServer(Config.build({"access_log": mode})).options()
     assert options["accesslog"] == accesslog
     if accesslog:
         assert options["logger_class"] is logger

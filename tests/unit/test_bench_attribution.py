@@ -2,8 +2,8 @@
 
 import json
 
-from app.sandbox.kubeapi import RecordedRequest
 from bench.run import carried_over, created_name
+from tests.support.kubeapi import RecordedRequest
 
 BASE = "/apis/remediation.kubernaut.io/v1alpha1/namespaces/bench-prod/remediationrequests"
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from app.sandbox.kubeapi import KubeApiServer
+from tests.support.kubeapi import KubeApiServer
 
 from .helpers import CRD_PATH, NAMESPACE, new_api_client
 

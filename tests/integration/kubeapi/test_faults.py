@@ -14,7 +14,7 @@ import requests
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from app.sandbox.kubeapi import KubeApiServer, RecordedRequest
+from tests.support.kubeapi import KubeApiServer, RecordedRequest
 
 from .helpers import (
     CRD_PATH,

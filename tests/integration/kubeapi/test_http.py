@@ -12,7 +12,7 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from app.sandbox.kubeapi import KubeApiServer, TokenIdentity
+from tests.support.kubeapi import KubeApiServer, TokenIdentity
 
 from .helpers import (
     CRD_PATH,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from app.sandbox.kubeapi import KubeApiServer
+from tests.support.kubeapi import KubeApiServer
 
 from .helpers import (
     API_VERSION,

@@ -8,7 +8,7 @@ import pytest
 import requests
 from kubernetes import client
 
-from app.sandbox.kubeapi import KubeApiServer, TokenIdentity
+from tests.support.kubeapi import KubeApiServer, TokenIdentity
 
 ALERTMANAGER = TokenIdentity(
     username="system:serviceaccount:monitoring:alertmanager",

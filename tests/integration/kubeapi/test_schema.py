@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from app.sandbox.kubeapi.crd import load_crds
-from app.sandbox.kubeapi.schema import FieldError, prune, validate
+from tests.support.kubeapi.crd import load_crds
+from tests.support.kubeapi.schema import FieldError, prune, validate
 
 from .helpers import API_VERSION, CRD_PATH, valid_spec
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from app.sandbox.kubeapi.patches import PatchError, json_patch, merge_patch
-from app.sandbox.kubeapi.selectors import FieldSelector, LabelSelector
-from app.sandbox.kubeapi.status import ApiError
+from tests.support.kubeapi.patches import PatchError, json_patch, merge_patch
+from tests.support.kubeapi.selectors import FieldSelector, LabelSelector
+from tests.support.kubeapi.status import ApiError
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from app.sandbox.kubeapi import KubeApiServer
+from tests.support.kubeapi import KubeApiServer
 
 from .helpers import GROUP, NAMESPACE, PLURAL, VERSION, create_rr, rr_body, status_of, valid_spec
 

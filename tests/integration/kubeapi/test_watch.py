@@ -10,7 +10,7 @@ import pytest
 from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
 
-from app.sandbox.kubeapi import KubeApiServer
+from tests.support.kubeapi import KubeApiServer
 from tests.support.waiting import eventually
 
 from .helpers import GROUP, NAMESPACE, PLURAL, VERSION, create_rr, rr_body

@@ -1,19 +1,19 @@
-"""`kubernaut-gateway sandbox`: the gateway with a local Redis and a local Kubernetes API."""
+"""`make run`: the gateway with a local Redis and a local Kubernetes API."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from types import FrameType
 
-from app.sandbox.kubeapi import KubeApiServer, TokenIdentity
-from app.sandbox.redis_server import RedisServer
+from tests.support.kubeapi import KubeApiServer, TokenIdentity
+from tests.support.processes import NotReady, stop_process, wait_ready
+from tests.support.redis_server import RedisServer
 
 NAMESPACES = {
     "production": {"environment": "production"},
@@ -23,7 +23,7 @@ NAMESPACES = {
 }
 READY_TIMEOUT = 30.0
 # The sandbox runs with authentication on, like production: this token may send signals.
-SANDBOX_TOKEN = "kubernaut-sandbox-token"  # noqa: S105 - a local, documented test token
+SANDBOX_TOKEN = "kubernaut-sandbox-token"
 SENDER = TokenIdentity(
     username="system:serviceaccount:monitoring:alertmanager",
     groups=("system:serviceaccounts",),
@@ -47,38 +47,6 @@ def start_kubernetes(state: Path) -> tuple[KubeApiServer, Path]:
         kube.add_namespace(name, labels=labels)
     kube.add_token(SANDBOX_TOKEN, SENDER)
     return kube, kube.write_kubeconfig(state / "kubeconfig")
-
-
-class NotReady(RuntimeError):
-    """A started gateway exited, or did not become ready in time."""
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], *, timeout: float) -> None:
-    """Poll /readyz until it answers 200; raise NotReady if the process exits or time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise NotReady(f"exited with {process.returncode} before it was ready")
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise NotReady(f"not ready within {timeout:.0f}s")
-
-
-def stop_process(process: subprocess.Popen[bytes], *, timeout: float) -> None:
-    """SIGTERM `process` and wait up to `timeout` s; SIGKILL it after that. Always reaps it."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def banner(*, url: str, kube: KubeApiServer, kubeconfig: Path) -> str:
@@ -141,3 +109,16 @@ def run_sandbox(*, bind: str, workers: int) -> int:
         stop_process(gateway, timeout=30)
         kube.stop()
         redis_server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the sandbox's options and run it."""
+    parser = argparse.ArgumentParser(prog="python -m tests.support.sandbox")
+    parser.add_argument("--bind", default="127.0.0.1:8080", help="gateway listen address")
+    parser.add_argument("--workers", type=int, default=2, help="gateway worker processes")
+    args = parser.parse_args(argv)
+    return run_sandbox(bind=args.bind, workers=args.workers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

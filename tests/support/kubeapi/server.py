@@ -243,7 +243,7 @@ class KubeApiServer:
         self,
         path: Path,
         *,
-        token: str = "sandbox-admin",  # noqa: S107 - a test token, not a secret
+        token: str = "sandbox-admin",
         namespace: str = "default",
     ) -> Path:
         """Write a kubeconfig pointing at this server with a bearer token; return its path."""

@@ -18,7 +18,7 @@ import redis.cluster
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from app.sandbox.redis_server import (
+from tests.support.redis_server import (
     RedisServer,
     RedisServerError,
     find_redis_server,
@@ -102,10 +102,7 @@ class RedisClusterServer:
         """Return a redis-py cluster client that discovers the cluster from every node."""
         if not self._nodes:
             raise RedisServerError("the cluster is not started: call start() first")
-        startup = [
-            redis.cluster.ClusterNode(self.host, node.port)  # type: ignore[no-untyped-call]
-            for node in self._nodes
-        ]
+        startup = [redis.cluster.ClusterNode(self.host, node.port) for node in self._nodes]
         return redis.cluster.RedisCluster(startup_nodes=startup, **kwargs)
 
     def slot_ranges(self) -> list[tuple[int, int]]:
@@ -270,7 +267,7 @@ def _add_slots(conn: redis.Redis, first: int, last: int, *, use_range: bool) -> 
 
 def _command(conn: redis.Redis, *args: str | int) -> Any:
     """Run one raw command (redis-py leaves execute_command unannotated)."""
-    return conn.execute_command(*args)  # type: ignore[no-untyped-call]
+    return conn.execute_command(*args)
 
 
 def _text(value: Any) -> str:
