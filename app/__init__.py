@@ -8,18 +8,25 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, g, request
 
 from app.config import Config
-from app.service.resource import unique_id
+from app.domain import unique_id
 
 if TYPE_CHECKING:
-    from app.bootstrap import Services
+    from app.service.services import Services
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def create_app(config: Config, services: Services | None = None) -> Flask:
-    """Build the WSGI app; `services` replaces the real wiring in tests."""
+def create_app(
+    config: Config, services: Services | None = None, *, metrics_dir: str | None = None
+) -> Flask:
+    """Build the WSGI app; `services` replaces the real wiring in tests.
+
+    `metrics_dir` is where gunicorn's workers write their metric values (multiprocess mode);
+    without it /metrics shows this process alone.
+    """
     from app import bootstrap
     from app.api import errors
+    from app.api.admission import LimitMemory
     from app.api.views import bp
     from app.metrics import instrument
 
@@ -30,11 +37,12 @@ def create_app(config: Config, services: Services | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     wired = services or bootstrap.build(config)
     app.extensions["gateway"] = wired
+    app.extensions["limits"] = LimitMemory()
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)
     errors.register(app)
     app.register_blueprint(bp)
-    instrument(app, wired.metrics)
+    instrument(app, wired.metrics, directory=metrics_dir)
     return app
 
 

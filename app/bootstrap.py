@@ -3,41 +3,22 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
 
 from app.adapters.auth import Access, KubernetesAuthenticator
 from app.adapters.breaker import CircuitBreaker
-from app.adapters.kubernetes import KubernetesApi, api_client
+from app.adapters.kubernetes import KubernetesApi, api_client, import_client_classes
 from app.adapters.redis_client import redis_from_url
 from app.adapters.redis_store import RedisSignalStore
 from app.adapters.rr_index import ActiveIndex
-from app.api.admission import LimitMemory
 from app.config import Config
 from app.metrics import Metrics
 from app.service.classify import Classifier, NamespaceCache
 from app.service.health import Readiness
 from app.service.ingest import IngestService, utc_now
 from app.service.occurrences import OccurrenceWriter
-
-
-@dataclass
-class Services:
-    """Everything the API calls, built once per app (per worker process)."""
-
-    ingest: IngestService
-    readiness: Readiness
-    metrics: Metrics
-    occurrences: OccurrenceWriter
-    store: RedisSignalStore
-    kubernetes: KubernetesApi
-    drain_seconds: float = 0.0
-    auth: KubernetesAuthenticator | None = None
-    # Started by the server in each worker (with the status writer); None when disabled.
-    index: ActiveIndex | None = None
-    # The callers this worker knows to be out of request tokens.
-    limits: LimitMemory = field(default_factory=LimitMemory)
+from app.service.services import Services
 
 
 def build(config: Config) -> Services:
@@ -99,9 +80,13 @@ def build(config: Config) -> Services:
         readiness=readiness,
         metrics=metrics,
         occurrences=occurrences,
-        store=store,
-        kubernetes=kube,
+        tokens=store,
         drain_seconds=config.drain_seconds,
         auth=auth,
         index=index,
     )
+
+
+def preload() -> None:
+    """Import in gunicorn's master what every worker will import (see app.server)."""
+    import_client_classes()

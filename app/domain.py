@@ -5,11 +5,31 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
+
+# The value of app.kubernetes.io/managed-by on every RemediationRequest the gateway creates.
+MANAGED_BY = "kubernaut-gateway"
+# status.overallPhase values (lower-cased) after which a RemediationRequest works on nothing.
+TERMINAL_PHASES = frozenset({"completed", "failed", "timedout", "skipped", "cancelled"})
+
+
+def unique_id() -> str:
+    """Return 128 random bits as 32 hex digits: unique (claim tokens, request ids), not secret.
+
+    From the process's PRNG, which Python seeds from the OS and re-seeds in every forked
+    worker: the OS's random source would cost a system call per use on the hot path.
+    """
+    return f"{random.getrandbits(128):032x}"
+
+
+def rfc3339(moment: datetime) -> str:
+    """Format a moment as RFC 3339 UTC with milliseconds."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Severity(enum.StrEnum):

@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -17,7 +18,6 @@ from prometheus_client.registry import Collector
 from prometheus_flask_exporter import PrometheusMetrics
 
 from app.domain import Outcome, SignalType
-from app.wsgi import metrics_dir
 
 # The methods the HTTP metrics name; any other (a client may send any token) is "other".
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -150,6 +150,10 @@ class Metrics:
         """Record whether this worker's resource index follows the API."""
         self.resource_index_synced.set(1 if synced else 0)
 
+    def observe_rate_limited(self) -> None:
+        """Count one signal request refused with 429."""
+        self.rate_limited.inc()
+
     def observe_rejected(self, source: str) -> None:
         """Count one request rejected as invalid."""
         self.signals_received.labels(source, "rejected").inc()
@@ -204,10 +208,14 @@ class WorkerFilesCollector(Collector):
 class _WorkerMetrics(PrometheusMetrics):  # type: ignore[misc]
     """prometheus-flask-exporter, scraping the workers' files with WorkerFilesCollector."""
 
+    def __init__(self, app: Flask, *, directory: str | None, **kwargs: Any) -> None:
+        self._directory = directory
+        super().__init__(app, **kwargs)
+
     def generate_metrics(
         self, accept_header: str | None = None, names: list[str] | None = None
     ) -> tuple[str, str]:
-        directory = metrics_dir()
+        directory = self._directory
         if not directory:  # one process (tests, the Flask dev server): its own registry
             generated: tuple[str, str] = super().generate_metrics(accept_header, names)
             return generated
@@ -218,7 +226,7 @@ class _WorkerMetrics(PrometheusMetrics):  # type: ignore[misc]
         return encode(scraped).decode("utf-8"), content_type
 
 
-def instrument(app: Flask, metrics: Metrics) -> None:
+def instrument(app: Flask, metrics: Metrics, *, directory: str | None = None) -> None:
     """Expose /metrics (prometheus-flask-exporter) and time every request.
 
     The request metrics are the exporter's defaults, by URL rule (never by raw path), recorded
@@ -226,7 +234,13 @@ def instrument(app: Flask, metrics: Metrics) -> None:
     20 µs of CPU (they read the request through Flask's proxies a dozen times and look the
     metric children up on every call); these cost a few.
     """
-    _WorkerMetrics(app, path="/metrics", registry=metrics.registry, export_defaults=False)
+    _WorkerMetrics(
+        app,
+        directory=directory,
+        path="/metrics",
+        registry=metrics.registry,
+        export_defaults=False,
+    )
 
     def start_timer() -> None:
         g.started = time.perf_counter()

@@ -10,9 +10,9 @@ from gunicorn.arbiter import Arbiter
 from gunicorn.workers.base import Worker
 
 from app import create_app
-from app.bootstrap import Services
 from app.config import Config
 from app.logs import ErrorsAccessLogger, JsonGunicornLogger, configure_logging
+from app.service.services import Services
 from app.workers import BalancedThreadWorker
 
 
@@ -51,18 +51,18 @@ def _import_for_workers() -> None:
     metric is still made in the worker (load()), after the fork; the metrics directory is set
     before this runs.
     """
-    import app.api.views
-    import app.bootstrap  # noqa: F401
-    from app.adapters.kubernetes import import_client_classes
+    import app.api.views  # noqa: F401
+    from app import bootstrap
 
-    import_client_classes()
+    bootstrap.preload()
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
     """Gunicorn configured from the gateway's Config, not from gunicorn's command line."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, metrics_dir: str | None = None) -> None:
         self.config = config
+        self.metrics_dir = metrics_dir
         super().__init__()
         _import_for_workers()
 
@@ -96,7 +96,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         """Build the app in a worker, with its background status writer."""
         configure_logging(self.config.log_level)
-        app = create_app(self.config)
+        app = create_app(self.config, metrics_dir=self.metrics_dir)
         services: Services = app.extensions["gateway"]
         threading.Thread(
             target=services.occurrences.run,

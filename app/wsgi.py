@@ -25,7 +25,7 @@ def application_from_environ() -> Flask:
     """Build the app from the environment (for any WSGI server)."""
     from app import create_app
 
-    return create_app(config_from_environ())
+    return create_app(config_from_environ(), metrics_dir=metrics_dir())
 
 
 def metrics_dir() -> str | None:
@@ -51,10 +51,10 @@ def prepare_metrics_dir() -> Path:
 def serve() -> int:
     """Run the production server until it is told to stop."""
     config = config_from_environ()
-    prepare_metrics_dir()
+    directory = prepare_metrics_dir()
     from app.logs import configure_logging
     from app.server import GunicornServer
 
     configure_logging(config.log_level)
-    GunicornServer(config).run()
+    GunicornServer(config, metrics_dir=str(directory)).run()
     return 0

@@ -15,16 +15,14 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from app.adapters.breaker import CircuitBreaker
-from app.domain import ObjectRef
+from app.domain import TERMINAL_PHASES, ObjectRef, rfc3339
 from app.service.errors import KubernetesUnavailable
 from app.service.ports import ActiveResource, StormAggregation
-from app.service.resource import rfc3339
 
 GROUP = "remediation.kubernaut.io"
 VERSION = "v1alpha1"
 PLURAL = "remediationrequests"
 TRANSIENT_CODES = frozenset({429, 500, 502, 503, 504})
-TERMINAL_PHASES = frozenset({"completed", "failed", "timedout", "skipped", "cancelled"})
 MAX_RETRY_AFTER = 10.0
 
 log = logging.getLogger(__name__)

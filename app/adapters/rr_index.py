@@ -24,14 +24,12 @@ from kubernetes.client.exceptions import ApiException
 from app.adapters.kubernetes import (
     GROUP,
     PLURAL,
-    TERMINAL_PHASES,
     VERSION,
     active_resource,
     parse_ms,
 )
-from app.domain import ObjectRef
+from app.domain import MANAGED_BY, TERMINAL_PHASES, ObjectRef
 from app.service.ports import ActiveResource
-from app.service.resource import MANAGED_BY
 
 log = logging.getLogger(__name__)
 SELECTOR = f"app.kubernetes.io/managed-by={MANAGED_BY}"

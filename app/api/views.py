@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
+from app.api.admission import LimitMemory
 from app.api.errors import (
     ApiProblem,
     MalformedJson,
@@ -23,10 +24,10 @@ from app.api.errors import (
 )
 from app.api.openapi import OPENAPI
 from app.api.schemas import AlertmanagerWebhookSchema, KubernetesEventSchema
-from app.bootstrap import Services
 from app.domain import Outcome, Result
 from app.service.errors import Forbidden, OverRateLimit, Unauthenticated, Unavailable
 from app.service.ports import Admission
+from app.service.services import Services
 
 bp = Blueprint("api", __name__)
 MAX_DEPTH = 32
@@ -39,6 +40,12 @@ def services() -> Services:
     """Return the services wired for this app."""
     services: Services = current_app.extensions["gateway"]
     return services
+
+
+def limits() -> LimitMemory:
+    """Return this worker's memory of the callers that are out of request tokens."""
+    memory: LimitMemory = current_app.extensions["limits"]
+    return memory
 
 
 _SIGNAL_ENDPOINTS = frozenset({"api.prometheus_webhook", "api.kubernetes_event"})
@@ -57,7 +64,7 @@ def admit() -> None:
     config = current_app.config["GATEWAY"]
     if not config.rate_limit:
         return
-    wait = services().limits.wait(caller)
+    wait = limits().wait(caller)
     if wait:
         raise _rate_limited(caller, wait)
     g.admission = Admission(caller, config.rate_limit, config.rate_limit_burst)
@@ -65,8 +72,8 @@ def admit() -> None:
 
 def _rate_limited(caller: str, wait: float) -> RateLimited:
     """Count a refused request, remember the caller's wait, and return its 429."""
-    services().metrics.rate_limited.inc()
-    services().limits.remember(caller, wait)
+    services().metrics.observe_rate_limited()
+    limits().remember(caller, wait)
     rate = current_app.config["GATEWAY"].rate_limit
     return RateLimited(
         f"Over {rate:g} requests per second; retry later.",
@@ -79,7 +86,7 @@ def _take_token(admission: Admission) -> None:
     the caller is told so (429) rather than what is wrong with the request. Redis trouble
     leaves the request's own answer (it is final either way)."""
     try:
-        wait = services().store.take_token(
+        wait = services().tokens.take_token(
             admission.caller,
             now_ms=int(time.time() * 1000),
             rate=admission.rate,

@@ -11,7 +11,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.config import Config
-from app.domain import Classification, ObjectRef, Outcome, Result, Signal, SignalType
+from app.domain import (
+    Classification,
+    ObjectRef,
+    Outcome,
+    Result,
+    Signal,
+    SignalType,
+    unique_id,
+)
 from app.service.classify import Classifier
 from app.service.errors import ServiceError
 from app.service.normalize import alert_signals, event_signal
@@ -28,7 +36,6 @@ from app.service.resource import (
     affected_resource,
     new_name,
     remediation_request,
-    unique_id,
 )
 
 log = logging.getLogger(__name__)

@@ -34,9 +34,9 @@ class OccurrenceWriter:
         self._rrs = remediation_requests
         self._clock = clock
 
-    def flush(self) -> int:
-        """Write every status that is due now; return how many were written."""
-        now_ms = int(self._clock().timestamp() * 1000)
+    def flush(self, *, now: datetime | None = None) -> int:
+        """Write every status that is due (now, or at `now`); return how many were written."""
+        now_ms = int((now or self._clock()).timestamp() * 1000)
         written = 0
         for member in self._queue.due_occurrences(now_ms=now_ms, limit=BATCH):
             taken = self._queue.take_occurrences(member, now_ms=now_ms)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -184,3 +185,24 @@ class NamespaceDirectory(Protocol):
 
     def ping(self) -> None:
         """Raise KubernetesUnavailable unless the API answers."""
+
+
+class RequestTokens(Protocol):
+    """Rate-limit buckets per caller (Redis in production)."""
+
+    def take_token(self, caller: str, *, now_ms: int, rate: float, burst: int) -> float:
+        """Take one request token; return 0, or the seconds until one is free."""
+
+
+class Authenticator(Protocol):
+    """Decides who a bearer token belongs to and whether it may send signals."""
+
+    def authorize(self, token: str) -> str:
+        """Return the caller's user name; raise Unauthenticated, Forbidden or Unavailable."""
+
+
+class BackgroundLoop(Protocol):
+    """Work a worker process runs beside its requests until it stops."""
+
+    def run(self, stop: threading.Event) -> None:
+        """Run until `stop` is set."""

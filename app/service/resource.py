@@ -6,40 +6,25 @@ import base64
 import random
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from app.domain import Classification, Signal
+from app.domain import MANAGED_BY, Classification, Signal, rfc3339
 from app.service.normalize import MAX_ANNOTATION_VALUE, MAX_LABEL_VALUE, bounded
 
 API_VERSION = "remediation.kubernaut.io/v1alpha1"
 KIND = "RemediationRequest"
-MANAGED_BY = "kubernaut-gateway"
 MAX_PAYLOAD = 1024 * 1024
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-
-
-def unique_id() -> str:
-    """Return 128 random bits as 32 hex digits: unique (claim tokens, request ids), not secret.
-
-    From the process's Mersenne Twister, which Python seeds from the OS and re-seeds in every
-    forked worker: the OS's random source costs a system call per use, a tenth of the hot path.
-    """
-    return f"{random.getrandbits(128):032x}"
 
 
 def new_name(fingerprint: str) -> str:
     """Return rr-<12 hex of the fingerprint>-<8 random [a-z0-9]>: never reused.
 
-    The 8 are hex digits (32 random bits, the process PRNG as unique_id): within the
-    contract's alphabet, and a fifth of the cost of drawing from all 36 (one per alert).
+    The 8 are hex digits (32 random bits from the process PRNG, like unique_id): within the
+    contract's alphabet, and cheaper than drawing from all 36.
     """
     return f"rr-{fingerprint[:12]}-{random.getrandbits(32):08x}"
-
-
-def rfc3339(moment: datetime) -> str:
-    """Format a moment as RFC 3339 UTC with milliseconds."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def is_label_value(value: str) -> bool:

@@ -17,8 +17,7 @@ from app.adapters.breaker import CircuitBreaker
 from app.adapters.kubernetes import GROUP, PLURAL, VERSION, KubernetesApi, api_client
 from app.adapters.rr_index import UNKNOWN, ActiveIndex
 from app.config import Config
-from app.domain import ObjectRef
-from app.service.resource import MANAGED_BY
+from app.domain import MANAGED_BY, ObjectRef
 from tests.support.kubeapi import KubeApiServer
 from tests.support.sandbox import chart_crds
 from tests.support.waiting import eventually

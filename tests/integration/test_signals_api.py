@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from app import create_app
 from tests.support.metrics import sample, write_worker_counter
 from tests.support.payloads import (
     alert,
@@ -320,13 +321,13 @@ def test_http_metrics_count_by_rule_and_bound_the_method_label(client):
 
 
 def test_metrics_under_gunicorn_sum_the_workers_files_also_while_a_worker_starts(
-    client, tmp_path, monkeypatch
+    gateway_config, tmp_path
 ):
     received = "gateway_signals_received_total"
     write_worker_counter(tmp_path, 101, received, 3, source="prometheus", outcome="created")
     write_worker_counter(tmp_path, 102, received, 4, source="prometheus", outcome="created")
     (tmp_path / "counter_103.db").touch()  # a worker being started: created, not sized yet
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    client = create_app(gateway_config, metrics_dir=str(tmp_path)).test_client()
 
     response = client.get("/metrics")
 

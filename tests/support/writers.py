@@ -6,14 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
 
-from app.service.occurrences import OccurrenceWriter
+from app.service.services import Services
 
 
 def flush_later(client: FlaskClient, *, seconds: float) -> int:
     """Flush the app's due status writes with a clock `seconds` ahead; return the count."""
-    services = client.application.extensions["gateway"]
-    later = datetime.now(UTC) + timedelta(seconds=seconds)
-    writer = OccurrenceWriter(
-        queue=services.store, remediation_requests=services.kubernetes, clock=lambda: later
-    )
-    return writer.flush()
+    services: Services = client.application.extensions["gateway"]
+    return services.occurrences.flush(now=datetime.now(UTC) + timedelta(seconds=seconds))

@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 import pytest
 
 from app.config import Config
-from app.domain import ObjectRef, Outcome, ResourceRef, Severity, Signal, SignalType
+from app.domain import ObjectRef, Outcome, ResourceRef, Severity, Signal, SignalType, unique_id
 from app.service.classify import Classifier, NamespaceCache
 from app.service.errors import KubernetesUnavailable, OverRateLimit
 from app.service.ingest import IngestService
 from app.service.ports import ActiveResource, Admission
-from app.service.resource import unique_id
 from tests.support.fakes import FakeKubernetes, FakeStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
