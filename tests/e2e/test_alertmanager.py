@@ -24,10 +24,10 @@ from tests.support.alertmanager import (
     resolved,
     routing_config,
 )
+from tests.support.api import PROMETHEUS
 from tests.support.payloads import unique
 from tests.support.waiting import eventually
 
-PROMETHEUS = "/api/v1/signals/prometheus"
 PLURAL = "remediationrequests"
 PODS = ("api-1", "api-2", "api-3")
 # Alerts with this label go to the gateway with a short Kubernetes retry budget.

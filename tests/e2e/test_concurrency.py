@@ -9,17 +9,17 @@ import requests
 
 from app.adapters.redis_store import short_id, storm_tag
 from app.service.ports import StormScope
+from tests.support.api import PROMETHEUS, send_http
 from tests.support.metrics import sample
 from tests.support.payloads import alert, unique, webhook
 from tests.support.waiting import eventually
 
-PROMETHEUS = "/api/v1/signals/prometheus"
 PLURAL = "remediationrequests"
 
 
 def _deliver(url, bodies):
     def post(body):
-        response = requests.post(f"{url}{PROMETHEUS}", json=body, timeout=30)
+        response = send_http(url, body)
         return response.status_code, response.json()["results"][0]
 
     with ThreadPoolExecutor(max_workers=50) as pool:
@@ -65,7 +65,7 @@ def test_occurrences_reach_the_resource_status_within_ten_seconds(
     namespace = make_namespace()
     body = webhook(alert(alertname=unique("Seven"), namespace=namespace, pod="p"))
     for _ in range(7):
-        requests.post(f"{gateway_url}{PROMETHEUS}", json=body, timeout=10)
+        send_http(gateway_url, body)
     sent = time.monotonic()
 
     count = None

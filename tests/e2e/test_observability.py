@@ -6,17 +6,12 @@ import json
 
 import requests
 
+from tests.support.api import PROMETHEUS, send_http
 from tests.support.metrics import sample
 from tests.support.payloads import alert, unique, webhook
 
-PROMETHEUS = "/api/v1/signals/prometheus"
 RECEIVED = "gateway_signals_received_total"
 OUTCOMES = ("created", "duplicate", "aggregated", "resolved", "ignored", "rejected")
-
-
-def _post(url, body, **kwargs):
-    # A new connection per request spreads requests over the workers.
-    return requests.post(f"{url}{PROMETHEUS}", json=body, timeout=30, **kwargs)
 
 
 def test_every_scrape_sums_all_workers_even_after_they_are_recycled(start_gateway, make_namespace):
@@ -28,7 +23,7 @@ def test_every_scrape_sums_all_workers_even_after_they_are_recycled(start_gatewa
             body = webhook(
                 alert(alertname=alertname, namespace=namespace, pod=f"p{i % 4}", status=status)
             )
-            assert _post(gateway.url, body).status_code in (201, 202)
+            assert send_http(gateway.url, body).status_code in (201, 202)
         scrapes = [requests.get(f"{gateway.url}/metrics", timeout=10).text for _ in range(5)]
         pids = gateway.log.read_text().count("Booting worker")
 
@@ -52,10 +47,10 @@ def test_every_log_line_is_json_and_request_lines_carry_their_request_id(
             request_id = f"req-{unique('log')}"
             sent.add(request_id)
             body = webhook(alert(alertname=unique("Log"), namespace=namespace, pod=f"p{i}"))
-            _post(gateway.url, body, headers={"X-Request-ID": request_id})
+            send_http(gateway.url, body, headers={"X-Request-ID": request_id})
             # A repeat is a duplicate: an access line, but no signal line.
-            _post(gateway.url, body, headers={"X-Request-ID": request_id})
-        _post(gateway.url, {"version": "4"}, headers={"X-Request-ID": "req-bad"})
+            send_http(gateway.url, body, headers={"X-Request-ID": request_id})
+        send_http(gateway.url, {"version": "4"}, headers={"X-Request-ID": "req-bad"})
     # Read once the server has stopped: an access line is written after its response is sent.
     lines = gateway.log.read_text().splitlines()
 

@@ -11,16 +11,11 @@ from typing import Any
 import requests
 
 from bench.processes import child_pids
+from tests.support.api import send_http
 from tests.support.metrics import sample, worker_gauges
 from tests.support.payloads import alert, unique, webhook
 
-PROMETHEUS = "/api/v1/signals/prometheus"
 PLURAL = "remediationrequests"
-
-
-def _post(url, body, **kwargs):
-    # A new connection per request spreads requests over the workers.
-    return requests.post(f"{url}{PROMETHEUS}", json=body, timeout=30, **kwargs)
 
 
 def test_sigterm_during_a_burst_loses_no_accepted_signal_and_exits_zero(
@@ -37,7 +32,7 @@ def test_sigterm_during_a_burst_loses_no_accepted_signal_and_exits_zero(
         def deliver(i: int) -> None:
             body = webhook(alert(alertname=alertname, namespace=namespace, pod=f"p{i}"))
             try:
-                response = _post(gateway.url, body)
+                response = send_http(gateway.url, body)
                 answers.append((response.status_code, response.json()["results"][0]))
             except requests.RequestException:
                 answers.append((0, {}))
@@ -84,7 +79,7 @@ def _body(namespace, alertname, pod):
 def _fast_503(url, namespace, alertname, i):
     started = time.monotonic()
     body = _body(namespace, alertname, f"p{i}")
-    status = _post(url, body).status_code
+    status = send_http(url, body).status_code
     # Fast: well under the 1 s retry budget a call to the failing API would spend.
     return status == 503 and time.monotonic() - started < 0.3
 
@@ -121,7 +116,9 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
                 pods = [f"p{sent + n}" for n in range(8)]
                 sent += len(pods)
                 list(
-                    pool.map(lambda pod: _post(gateway.url, _body(namespace, alertname, pod)), pods)
+                    pool.map(
+                        lambda pod: send_http(gateway.url, _body(namespace, alertname, pod)), pods
+                    )
                 )
         assert all_open(), "the breaker did not open on both workers"
         calls_before = kube_api.count(path=creates)
@@ -138,7 +135,7 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
         recovered, closed = 0, ""
         while time.monotonic() < deadline:
             body = webhook(alert(alertname=unique("After"), namespace=namespace, pod="p"))
-            recovered = recovered + 1 if _post(gateway.url, body).status_code == 201 else 0
+            recovered = recovered + 1 if send_http(gateway.url, body).status_code == 201 else 0
             if recovered >= 10:
                 closed = requests.get(f"{gateway.url}/metrics", timeout=5).text
                 if sample(closed, "gateway_circuit_breaker_open") == 0:

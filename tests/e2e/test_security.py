@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import requests
 
+from tests.support.api import PROMETHEUS, send_http
 from tests.support.kubeapi import TokenIdentity
 from tests.support.payloads import alert, unique, webhook
 
-PROMETHEUS = "/api/v1/signals/prometheus"
 GRANT = ("create", "remediation.kubernaut.io", "remediationrequests", "kubernaut-system")
 
 
@@ -25,10 +26,8 @@ def _token(kube_api) -> str:
     return token
 
 
-def _post(url, namespace, token, pod="p"):
-    body = webhook(alert(alertname=unique("Sec"), namespace=namespace, pod=pod))
-    headers = {"Authorization": f"Bearer {token}"}
-    return requests.post(f"{url}{PROMETHEUS}", json=body, headers=headers, timeout=30)
+def _alert(namespace: str, pod: str = "p") -> dict[str, Any]:
+    return webhook(alert(alertname=unique("Sec"), namespace=namespace, pod=pod))
 
 
 def test_a_hundred_concurrent_requests_with_a_new_token_cause_one_review_per_worker(
@@ -46,7 +45,10 @@ def test_a_hundred_concurrent_requests_with_a_new_token_cause_one_review_per_wor
         with ThreadPoolExecutor(max_workers=25) as pool:
             statuses = list(
                 pool.map(
-                    lambda i: _post(gateway.url, namespace, token, f"p{i}").status_code, range(100)
+                    lambda i: (
+                        send_http(gateway.url, _alert(namespace, f"p{i}"), token=token).status_code
+                    ),
+                    range(100),
                 )
             )
         reviews = kube_api.count(path="/tokenreviews$") - before[0]
@@ -68,8 +70,10 @@ def test_the_rate_limit_is_shared_by_the_workers_and_per_identity(
         GATEWAY_RATE_LIMIT_BURST="5",
     ) as gateway:
         noisy, quiet = _token(kube_api), _token(kube_api)
-        noisy_answers = [_post(gateway.url, namespace, noisy, f"n{i}") for i in range(12)]
-        quiet_answer = _post(gateway.url, namespace, quiet, "q")
+        noisy_answers = [
+            send_http(gateway.url, _alert(namespace, f"n{i}"), token=noisy) for i in range(12)
+        ]
+        quiet_answer = send_http(gateway.url, _alert(namespace, "q"), token=quiet)
 
     codes = [a.status_code for a in noisy_answers]
     # New connections land on both workers; one shared bucket lets exactly the burst through.
@@ -89,7 +93,7 @@ def test_tokens_never_reach_the_logs(start_gateway, kube_api, make_namespace):
         good = _token(kube_api)
         unknown = f"unknown-{uuid.uuid4().hex}"
         for token in (good, unknown, good):
-            _post(gateway.url, namespace, token)
+            send_http(gateway.url, _alert(namespace), token=token)
         requests.post(
             f"{gateway.url}{PROMETHEUS}",
             data="{",

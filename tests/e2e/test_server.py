@@ -13,10 +13,9 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Gateway, GatewayFactory
+from tests.support.api import PROMETHEUS, send_http
 from tests.support.metrics import sample
 from tests.support.payloads import alert, unique, webhook
-
-PROMETHEUS = "/api/v1/signals/prometheus"
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +45,7 @@ def test_metrics_are_summed_over_all_workers(gateway_url, make_namespace):
     for i in range(session_count):
         # A new connection per request spreads requests over both workers.
         body = webhook(alert(alertname=unique("A"), namespace=namespace, pod=f"p{i}"))
-        response = requests.post(f"{gateway_url}{PROMETHEUS}", json=body, timeout=10)
+        response = send_http(gateway_url, body)
         assert response.status_code == 201
     after = requests.get(f"{gateway_url}/metrics", timeout=5).text
     name = "gateway_signals_received_total"
@@ -59,7 +58,7 @@ def test_metrics_are_summed_over_all_workers(gateway_url, make_namespace):
 def test_a_webhook_through_gunicorn_creates_then_deduplicates(gateway_url, make_namespace):
     namespace = make_namespace()
     body = webhook(alert(alertname=unique("A"), namespace=namespace, pod="p"))
-    first = requests.post(f"{gateway_url}{PROMETHEUS}", json=body, timeout=10)
+    first = send_http(gateway_url, body)
     second = requests.post(
         f"{gateway_url}{PROMETHEUS}",
         data=json.dumps(body),

@@ -9,11 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import requests
 
+from tests.support.api import send_http
 from tests.support.payloads import alert, unique, webhook
 
-PROMETHEUS = "/api/v1/signals/prometheus"
 PLURAL = "remediationrequests"
 
 
@@ -27,7 +26,7 @@ def gateway(start_gateway):
 def _burst(url, namespace, alertname, pods):
     def post(pod):
         body = webhook(alert(alertname=alertname, namespace=namespace, pod=pod))
-        response = requests.post(f"{url}{PROMETHEUS}", json=body, timeout=30)
+        response = send_http(url, body)
         assert response.status_code in (201, 202), response.text
         return response.json()["results"][0]["status"]
 
@@ -100,7 +99,7 @@ def test_storm_state_and_counts_survive_killing_every_worker_mid_burst(
     alertname = unique("PodDown")
     repeat = webhook(alert(alertname=unique("Repeat"), namespace=namespace, pod="r"))
     for _ in range(3):
-        requests.post(f"{gateway_url}{PROMETHEUS}", json=repeat, timeout=10)
+        send_http(gateway_url, repeat)
     first = _burst(gateway_url, namespace, alertname, [f"p-{i}" for i in range(30)])
 
     old = _workers(gateway.process.pid)
@@ -109,7 +108,7 @@ def test_storm_state_and_counts_survive_killing_every_worker_mid_burst(
     _wait_for_new_workers(gateway.process.pid, old, len(old))
 
     second = _burst(gateway_url, namespace, alertname, [f"p-{i}" for i in range(30, 60)])
-    again = requests.post(f"{gateway_url}{PROMETHEUS}", json=repeat, timeout=10).json()
+    again = send_http(gateway_url, repeat).json()
 
     assert (first + second).count("created") == 6
     assert second.count("aggregated") == 30

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
+from tests.support.api import send
 from tests.support.kubeapi import TokenIdentity
 from tests.support.payloads import alert, unique, webhook
 
-PROMETHEUS = "/api/v1/signals/prometheus"
 ACCESS_NAMESPACE = "kubernaut-system"
 
 
@@ -32,19 +33,17 @@ def _token(kube_api, *, allowed: bool) -> str:
     return token
 
 
-def _post(client, namespace, token=None):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = webhook(alert(alertname=unique("A"), namespace=namespace, pod="p"))
-    return client.post(PROMETHEUS, json=body, headers=headers)
+def _alert(namespace: str) -> dict[str, Any]:
+    return webhook(alert(alertname=unique("A"), namespace=namespace, pod="p"))
 
 
 def test_a_valid_token_with_permission_is_accepted(auth_client, kube_api, make_namespace):
-    response = _post(auth_client, make_namespace(), _token(kube_api, allowed=True))
+    response = send(auth_client, _alert(make_namespace()), token=_token(kube_api, allowed=True))
     assert response.status_code == 201
 
 
 def test_no_header_is_401_with_a_bearer_challenge(auth_client, make_namespace):
-    response = _post(auth_client, make_namespace())
+    response = send(auth_client, _alert(make_namespace()))
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert response.get_json()["status"] == 401
@@ -52,13 +51,13 @@ def test_no_header_is_401_with_a_bearer_challenge(auth_client, make_namespace):
 
 def test_an_unknown_token_is_401_and_never_echoed(auth_client, make_namespace):
     token = f"secret-{uuid.uuid4().hex}"
-    response = _post(auth_client, make_namespace(), token)
+    response = send(auth_client, _alert(make_namespace()), token=token)
     assert response.status_code == 401
     assert token not in response.get_data(as_text=True)
 
 
 def test_a_valid_token_without_permission_is_403(auth_client, kube_api, make_namespace):
-    response = _post(auth_client, make_namespace(), _token(kube_api, allowed=False))
+    response = send(auth_client, _alert(make_namespace()), token=_token(kube_api, allowed=False))
     assert response.status_code == 403
 
 
@@ -68,7 +67,7 @@ def test_the_kubernetes_api_down_during_review_is_503_not_401(
     namespace = make_namespace()
     token = _token(kube_api, allowed=True)
     kube_api.inject(method="POST", path="/tokenreviews$", status=500)
-    response = _post(auth_client, namespace, token)
+    response = send(auth_client, _alert(namespace), token=token)
     assert response.status_code == 503
     assert "Retry-After" in response.headers
 
@@ -78,7 +77,7 @@ def test_decisions_are_cached_by_token(auth_client, kube_api, make_namespace):
     token = _token(kube_api, allowed=True)
     before = kube_api.count(method="POST", path="/tokenreviews$")
     for _ in range(5):
-        assert _post(auth_client, namespace, token).status_code in (201, 202)
+        assert send(auth_client, _alert(namespace), token=token).status_code in (201, 202)
     assert kube_api.count(method="POST", path="/tokenreviews$") - before == 1
 
 

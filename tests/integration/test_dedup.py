@@ -7,11 +7,10 @@ import time
 import pytest
 
 from app.service.occurrences import RETRY_MS
+from tests.support.api import PROMETHEUS
 from tests.support.payloads import alert, unique, webhook
 from tests.support.redis_keys import keys, wipe
 from tests.support.writers import flush_later
-
-PROMETHEUS = "/api/v1/signals/prometheus"
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+from tests.support.api import PROMETHEUS
 from tests.support.payloads import alert, unique, webhook
-
-PROMETHEUS = "/api/v1/signals/prometheus"
 
 
 def test_every_response_carries_security_headers(client):

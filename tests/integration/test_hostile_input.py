@@ -27,10 +27,9 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.api.openapi import OPENAPI
+from tests.support.api import EVENTS, PROMETHEUS
 from tests.support.payloads import alert, core_event, unique, webhook
 
-PROMETHEUS = "/api/v1/signals/prometheus"
-EVENTS = "/api/v1/signals/kubernetes-event"
 SIGNAL_PATHS = (PROMETHEUS, EVENTS)
 PLURAL = "remediationrequests"
 PROBLEM_JSON = "application/problem+json"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tests.support.api import PROMETHEUS
 from tests.support.payloads import alert, unique, webhook
 
-PROMETHEUS = "/api/v1/signals/prometheus"
 PLURAL = "remediationrequests"
 
 

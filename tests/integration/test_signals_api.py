@@ -8,6 +8,7 @@ import json
 import pytest
 
 from app import create_app
+from tests.support.api import EVENTS, PROMETHEUS
 from tests.support.metrics import sample, write_worker_counter
 from tests.support.payloads import (
     alert,
@@ -19,8 +20,6 @@ from tests.support.payloads import (
 )
 from tests.support.redis_keys import keys
 
-PROMETHEUS = "/api/v1/signals/prometheus"
-EVENTS = "/api/v1/signals/kubernetes-event"
 PLURAL = "remediationrequests"
 
 

@@ -6,11 +6,10 @@ import time
 
 import pytest
 
+from tests.support.api import PROMETHEUS
 from tests.support.payloads import alert, unique, webhook
 from tests.support.redis_keys import keys
 from tests.support.writers import flush_later
-
-PROMETHEUS = "/api/v1/signals/prometheus"
 
 
 @pytest.fixture

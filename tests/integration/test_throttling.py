@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.support.api import PROMETHEUS
 from tests.support.kubeapi import KubeApiServer
 from tests.support.payloads import alert, unique, webhook
 from tests.support.sandbox import chart_crds
 
-PROMETHEUS = "/api/v1/signals/prometheus"
 PLURAL = "remediationrequests"
 
 
