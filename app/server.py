@@ -46,8 +46,8 @@ def _import_for_workers() -> None:
     """Import in the master what every worker imports, before gunicorn forks them.
 
     A worker then starts without importing Flask, the Kubernetes client's API classes and
-    models and the rest (about a second of CPU, at every start and every recycle) and shares
-    those pages with the master, copy-on-write. Imports only: every connection, thread and
+    models and the rest again (the bulk of a worker's start-up CPU) and shares those pages
+    with the master, copy-on-write. Imports only: every connection, thread and
     metric is still made in the worker (load()), after the fork; the metrics directory is set
     before this runs.
     """

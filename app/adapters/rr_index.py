@@ -5,8 +5,7 @@ manages, then a watch from the list's resourceVersion, so that "has this fingerp
 resource?" is answered from memory instead of with an API call before each create. It is a
 cache of Kubernetes, not state of its own: until the first list is in (or while the watch is
 broken and the list is being redone) it answers "unknown" and the caller asks the API. Per
-worker process, like the API client; memory is one small entry per active resource (about
-360 bytes with its fingerprint and name, measured with tracemalloc).
+worker process, like the API client; memory is one small entry per active resource.
 """
 
 from __future__ import annotations
