@@ -36,7 +36,12 @@ def build(config: Config) -> Services:
     api = api_client(kubeconfig=config.kubeconfig)
     index = None
     if config.resource_index:
-        index = ActiveIndex(api, timeout=config.kubernetes_timeout, on_sync=metrics.observe_index)
+        index = ActiveIndex(
+            api,
+            timeout=config.kubernetes_timeout,
+            on_sync=metrics.observe_index,
+            on_restart=metrics.observe_index_restart,
+        )
     kube = KubernetesApi(
         api,
         timeout=config.kubernetes_timeout,
@@ -74,7 +79,12 @@ def build(config: Config) -> Services:
             denied_ttl=config.auth_denied_cache_ttl,
             clock=time.monotonic,
         )
-    occurrences = OccurrenceWriter(queue=store, remediation_requests=kube, clock=utc_now)
+    occurrences = OccurrenceWriter(
+        queue=store,
+        remediation_requests=kube,
+        clock=utc_now,
+        period=config.status_flush_period,
+    )
     return Services(
         ingest=ingest,
         readiness=readiness,

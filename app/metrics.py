@@ -21,6 +21,8 @@ from app.domain import Outcome, SignalType
 
 # The methods the HTTP metrics name; any other (a client may send any token) is "other".
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# The reasons a resource index relists (app.adapters.reflector.Restart's values).
+INDEX_RESTART_REASONS = ("short-watch", "expired", "error", "stalled")
 SOURCES = {
     SignalType.PROMETHEUS_ALERT: "prometheus",
     SignalType.KUBERNETES_EVENT: "kubernetes-event",
@@ -102,9 +104,17 @@ class Metrics:
             registry=registry,
             multiprocess_mode="livemin",
         )
+        self.resource_index_restarts = Counter(
+            "gateway_resource_index_restarts_total",
+            "Relists of a worker's resource index after a watch or list failure, by reason",
+            ["reason"],
+            registry=registry,
+        )
+        for reason in INDEX_RESTART_REASONS:
+            self.resource_index_restarts.labels(reason)
         self.circuit_breaker_open = Gauge(
             "gateway_circuit_breaker_open",
-            "1 while the Kubernetes API circuit breaker is open or half-open",
+            "1 while a worker's Kubernetes API circuit breaker is open (failing calls fast)",
             registry=registry,
             multiprocess_mode="livemax",
         )
@@ -143,12 +153,16 @@ class Metrics:
         self.kubernetes_retries.labels(operation).inc()
 
     def observe_breaker(self, state: str) -> None:
-        """Show the breaker state."""
-        self.circuit_breaker_open.set(0 if state == "closed" else 1)
+        """Show the breaker state: 1 while open; 0 closed or half-open (probes flow)."""
+        self.circuit_breaker_open.set(1 if state == "open" else 0)
 
     def observe_index(self, synced: bool) -> None:
         """Record whether this worker's resource index follows the API."""
         self.resource_index_synced.set(1 if synced else 0)
+
+    def observe_index_restart(self, reason: str) -> None:
+        """Count one relist of the resource index (reason: short-watch|expired|error|stalled)."""
+        self.resource_index_restarts.labels(reason).inc()
 
     def observe_rate_limited(self) -> None:
         """Count one signal request refused with 429."""

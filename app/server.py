@@ -94,22 +94,12 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        """Build the app in a worker, with its background status writer."""
+        """Build the app in a worker and start its background loops."""
         configure_logging(self.config.log_level)
         app = create_app(self.config, metrics_dir=self.metrics_dir)
         services: Services = app.extensions["gateway"]
-        threading.Thread(
-            target=services.occurrences.run,
-            args=(threading.Event(),),
-            kwargs={"period": self.config.status_flush_period},
-            name="occurrence-writer",
-            daemon=True,
-        ).start()
-        if services.index is not None:
+        for name, loop in services.loops().items():
             threading.Thread(
-                target=services.index.run,
-                args=(threading.Event(),),
-                name="resource-index",
-                daemon=True,
+                target=loop.run, args=(threading.Event(),), name=name, daemon=True
             ).start()
         return app

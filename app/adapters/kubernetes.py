@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections.abc import Callable, Generator, Mapping
@@ -132,7 +133,8 @@ def active_resource(item: Mapping[str, Any]) -> ActiveResource:
     )
 
 
-def _retry_after(exc: ApiException) -> float | None:
+def retry_after_header(exc: ApiException) -> float | None:
+    """Return the seconds of an API error's Retry-After header, if it has a usable one."""
     value = (exc.headers or {}).get("Retry-After")
     try:
         return max(0.0, float(value)) if value is not None else None
@@ -216,6 +218,8 @@ class KubernetesApi:
                 ),
             ),
         )
+        if not isinstance(listed, Mapping) or not isinstance(listed.get("items", []), list):
+            raise KubernetesUnavailable("kubernetes list: unexpected answer")
         active = [
             item
             for item in listed.get("items", [])
@@ -293,14 +297,29 @@ class KubernetesApi:
         return self._retrying("get_namespace", attempt)
 
     def ping(self) -> None:
-        """Raise KubernetesUnavailable unless the API answers /version."""
+        """Raise KubernetesUnavailable unless the API answers /version with a JSON object.
+
+        The body is not read as a VersionInfo: a server that answers at all is up, and an
+        answer the client's model would reject must not fail readiness with a traceback.
+        """
         try:
-            self._call("version", lambda: self._version.get_code(_request_timeout=self._timeout))
+            answer: Any = self._call(
+                "version",
+                lambda: self._version.get_code(
+                    _preload_content=False, _request_timeout=self._timeout
+                ),
+            )
         except ApiException as exc:
             # Only the status: the exception's text carries the server's headers and body.
             raise KubernetesUnavailable(f"kubernetes: HTTP {exc.status}") from exc
         except (_Transient, _CircuitOpen) as exc:
             raise KubernetesUnavailable(f"kubernetes: {exc}") from exc
+        try:
+            version = json.loads(answer.data)
+        except ValueError:
+            version = None
+        if not isinstance(version, dict):
+            raise KubernetesUnavailable("kubernetes: /version did not answer a JSON object")
 
     def _call(self, operation: str, call: Callable[[], T]) -> T:
         """Make one API call through the breaker; turn transient failures into _Transient."""
@@ -315,12 +334,17 @@ class KubernetesApi:
             # Throttling (429) means the API is alive and busy: backoff absorbs it.
             self.breaker.record(success=exc.status < 500)
             if transient:
-                raise _Transient(f"HTTP {exc.status}", _retry_after(exc)) from exc
+                raise _Transient(f"HTTP {exc.status}", retry_after_header(exc)) from exc
             raise
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             self._record(operation, "error")
             self.breaker.record(success=False)
             raise _Transient(type(exc).__name__) from exc
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # An answer the client cannot read (a proxy's HTML page, a malformed body).
+            self._record(operation, "malformed")
+            self.breaker.record(success=False)
+            raise _Transient(f"unexpected answer ({type(exc).__name__})") from exc
         self._record(operation, "ok")
         self.breaker.record(success=True)
         return result

@@ -10,15 +10,17 @@ worker process, like the API client; memory is one small entry per active resour
 
 from __future__ import annotations
 
-import logging
+import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import kubernetes.client as k8s
-from kubernetes import watch
+import urllib3
 from kubernetes.client.exceptions import ApiException
+from kubernetes.watch.watch import iter_resp_lines
 
 from app.adapters.kubernetes import (
     GROUP,
@@ -26,11 +28,12 @@ from app.adapters.kubernetes import (
     VERSION,
     active_resource,
     parse_ms,
+    retry_after_header,
 )
+from app.adapters.reflector import Reflector, Restart, Timing, WatchFailed
 from app.domain import MANAGED_BY, TERMINAL_PHASES, ObjectRef
 from app.service.ports import ActiveResource
 
-log = logging.getLogger(__name__)
 SELECTOR = f"app.kubernetes.io/managed-by={MANAGED_BY}"
 PAGE = 500
 
@@ -99,27 +102,91 @@ def _many(found: _Entry | tuple[_Entry, ...] | None) -> tuple[_Entry, ...]:
     return (found,) if isinstance(found, _Entry) else found
 
 
-class _Expired(Exception):
-    """The watch's resourceVersion is gone (410): list again."""
+class RemediationRequestSource:
+    """The gateway's RemediationRequests in the API: a paginated list and a raw watch."""
+
+    def __init__(self, api: k8s.ApiClient, *, timeout: float) -> None:
+        self._custom = k8s.CustomObjectsApi(api)
+        self._timeout = timeout
+
+    def list(self) -> tuple[list[Mapping[str, Any]], str]:
+        """Return every managed RemediationRequest and the list's resourceVersion."""
+        objects: list[Mapping[str, Any]] = []
+        token: str | None = None
+        with _failures("list"):
+            while True:
+                page: Any = self._custom.list_cluster_custom_object(
+                    GROUP,
+                    VERSION,
+                    PLURAL,
+                    label_selector=SELECTOR,
+                    limit=PAGE,
+                    _continue=token,
+                    _request_timeout=self._timeout,
+                )
+                objects.extend(page.get("items") or [])
+                token = (page.get("metadata") or {}).get("continue")
+                if not token:
+                    return objects, str(page["metadata"]["resourceVersion"])
+
+    def watch(
+        self, version: str, *, timeout: int, read_timeout: float
+    ) -> Iterator[Mapping[str, Any]]:
+        """Yield the events of one watch from `version`; a read silent past `read_timeout`
+        fails as a stalled watch."""
+        with _failures("watch"):
+            response: Any = self._custom.list_cluster_custom_object(
+                GROUP,
+                VERSION,
+                PLURAL,
+                label_selector=SELECTOR,
+                resource_version=version,
+                watch=True,
+                timeout_seconds=timeout,
+                allow_watch_bookmarks=True,
+                _preload_content=False,
+                _request_timeout=(self._timeout, read_timeout),
+            )
+            try:
+                for line in iter_resp_lines(response):
+                    if line.strip():
+                        yield json.loads(line)
+            finally:
+                response.release_conn()
+
+
+@contextmanager
+def _failures(operation: str) -> Iterator[None]:
+    """Turn what the client raises into WatchFailed with a restart reason."""
+    try:
+        yield
+    except ApiException as exc:
+        reason = Restart.EXPIRED if exc.status == 410 else Restart.ERROR
+        raise WatchFailed(
+            reason, f"{operation}: HTTP {exc.status}", retry_after=retry_after_header(exc)
+        ) from exc
+    except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+        raise WatchFailed(Restart.STALLED, f"{operation}: no answer in time") from exc
+    except (urllib3.exceptions.HTTPError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise WatchFailed(Restart.ERROR, f"{operation}: {type(exc).__name__}") from exc
 
 
 class ActiveIndex:
-    """Non-terminal RemediationRequests of the gateway, by fingerprint."""
+    """Non-terminal RemediationRequests of the gateway, by fingerprint: a reflector's store."""
 
     def __init__(
         self,
         api: k8s.ApiClient,
         *,
         timeout: float,
-        watch_seconds: int = 300,
-        retry_seconds: float = 1.0,
+        timing: Timing | None = None,
         on_sync: Callable[[bool], None] | None = None,
+        on_restart: Callable[[str], None] | None = None,
     ) -> None:
-        self._custom = k8s.CustomObjectsApi(api)
-        self._timeout = timeout
-        self._watch_seconds = watch_seconds
-        self._retry_seconds = retry_seconds
+        self._source = RemediationRequestSource(api, timeout=timeout)
+        self._timing = timing or Timing()
         self._on_sync = on_sync or (lambda synced: None)
+        self._on_restart = on_restart or (lambda reason: None)
         self._lock = threading.Lock()
         self._table = _Table()
         self._synced = False
@@ -157,115 +224,57 @@ class ActiveIndex:
             if self._synced and self._seen is not None and version > self._seen:
                 self._table.put(*found)
 
-    def _saw(self, obj: Mapping[str, Any]) -> None:
-        """Note an object's resourceVersion as seen (call with the lock held)."""
-        version = _version(obj)
-        if version is not None and (self._seen is None or version > self._seen):
-            self._seen = version
-
     def __len__(self) -> int:
         """How many active resources the index holds."""
         return len(self._table)
 
     def run(self, stop: threading.Event) -> None:
-        """List, then watch, until `stop`; list again after a 410, retry after errors."""
-        while not stop.is_set():
-            try:
-                version = self._list()
-                while not stop.is_set():
-                    version = self._watch(version, stop)
-            except _Expired:
-                log.info("resource index: watch expired, listing again")
-                self._set_synced(False)
-                continue
-            except Exception as exc:
-                log.warning(
-                    "resource index: list or watch failed; creates look up the API meanwhile",
-                    extra={"error": f"{type(exc).__name__}: {exc}"[:300]},
-                )
-                self._set_synced(False)
-            stop.wait(self._retry_seconds)
+        """Follow the API until `stop` (client-go's reflector semantics)."""
+        reflector = Reflector(
+            self._source,
+            self,
+            name="resource index",
+            timing=self._timing,
+            on_restart=self._on_restart,
+        )
+        reflector.run(stop)
 
-    def _set_synced(self, synced: bool) -> None:
+    def replace(self, objects: Iterable[Mapping[str, Any]], version: str) -> None:
+        """Replace the table with a list's objects."""
+        table = _Table()
+        for obj in objects:
+            found = _entry(obj)
+            if found is not None:
+                table.put(*found)
+        with self._lock:
+            self._table = table
+            self._seen = None
+            self._saw({"metadata": {"resourceVersion": version}})
+
+    def apply(self, kind: str, obj: Mapping[str, Any]) -> None:
+        """Apply one watch event."""
+        with self._lock:
+            self._saw(obj)
+            if kind == "DELETED":
+                self._table.remove(_key(obj))
+            elif kind in ("ADDED", "MODIFIED"):
+                found = _entry(obj)
+                if found is None:
+                    self._table.remove(_key(obj))
+                else:
+                    self._table.put(*found)
+
+    def set_synced(self, synced: bool) -> None:
+        """Say whether lookups may be answered from the table."""
         if synced != self._synced:
             self._synced = synced
             self._on_sync(synced)
 
-    def _list(self) -> str:
-        table = _Table()
-        token: str | None = None
-        while True:
-            page: Any = self._custom.list_cluster_custom_object(
-                GROUP,
-                VERSION,
-                PLURAL,
-                label_selector=SELECTOR,
-                limit=PAGE,
-                _continue=token,
-                _request_timeout=self._timeout,
-            )
-            for obj in page.get("items", []):
-                found = _entry(obj)
-                if found is not None:
-                    table.put(*found)
-            token = (page.get("metadata") or {}).get("continue")
-            if not token:
-                break
-        with self._lock:
-            self._table = table
-            self._seen = None
-            self._saw(page)
-        self._set_synced(True)
-        return str(page["metadata"]["resourceVersion"])
-
-    def _watch(self, version: str, stop: threading.Event) -> str:
-        """Follow changes from `version` until the server ends the watch; return the last
-        version seen."""
-        watcher = watch.Watch()
-        try:
-            for event in watcher.stream(
-                self._custom.list_cluster_custom_object,
-                GROUP,
-                VERSION,
-                PLURAL,
-                label_selector=SELECTOR,
-                resource_version=version,
-                timeout_seconds=self._watch_seconds,
-                allow_watch_bookmarks=True,
-                _request_timeout=(self._timeout, self._watch_seconds + 30),
-            ):
-                obj = event["raw_object"]
-                version = str(obj.get("metadata", {}).get("resourceVersion") or version)
-                if event["type"] in ("ADDED", "MODIFIED"):
-                    self._put(obj)
-                elif event["type"] == "DELETED":
-                    self._drop(obj)
-                else:  # BOOKMARK: no change, a newer version
-                    with self._lock:
-                        self._saw(obj)
-                if stop.is_set():
-                    break
-        except ApiException as exc:
-            if exc.status == 410:
-                raise _Expired from exc
-            raise
-        finally:
-            watcher.stop()
-        return version
-
-    def _put(self, obj: Mapping[str, Any]) -> None:
-        found = _entry(obj)
-        with self._lock:
-            self._saw(obj)
-            if found is None:
-                self._table.remove(_key(obj))
-            else:
-                self._table.put(*found)
-
-    def _drop(self, obj: Mapping[str, Any]) -> None:
-        with self._lock:
-            self._saw(obj)
-            self._table.remove(_key(obj))
+    def _saw(self, obj: Mapping[str, Any]) -> None:
+        """Note an object's resourceVersion as seen (call with the lock held)."""
+        version = _version(obj)
+        if version is not None and (self._seen is None or version > self._seen):
+            self._seen = version
 
 
 def _version(obj: Mapping[str, Any]) -> int | None:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from app.pacing import Backoff, QuietLog
 from app.service.errors import ServiceError
 from app.service.ports import (
     OccurrenceQueue,
@@ -29,10 +30,15 @@ class OccurrenceWriter:
         queue: OccurrenceQueue,
         remediation_requests: RemediationRequests,
         clock: Callable[[], datetime],
+        period: float = 1.0,
+        backoff: Backoff | None = None,
     ) -> None:
         self._queue = queue
         self._rrs = remediation_requests
         self._clock = clock
+        self._period = period
+        self._backoff = backoff or Backoff()
+        self._log = QuietLog(log)
 
     def flush(self, *, now: datetime | None = None) -> int:
         """Write every status that is due (now, or at `now`); return how many were written."""
@@ -58,17 +64,23 @@ class OccurrenceWriter:
                     count=figures.count,
                 )
         except ServiceError as exc:
-            log.warning("status write failed, retrying later: %s", exc)
+            self._log.warning("write", "status write failed, retrying later", error=str(exc))
             self._queue.requeue(member, now_ms=now_ms, due_ms=now_ms + RETRY_MS, failed=True)
             return 0
         return 1
 
-    def run(self, stop: threading.Event, *, period: float) -> None:
-        """Flush every `period` seconds until `stop` is set; never dies of a failure."""
-        while not stop.wait(period):
+    def run(self, stop: threading.Event) -> None:
+        """Flush every period until `stop` is set; after a failure, back off (0.8 s doubling
+        to 30 s, with jitter) and log at most once per 30 s; never dies of a failure."""
+        delay = self._period
+        while not stop.wait(delay):
             try:
                 self.flush()
             except ServiceError as exc:
-                log.warning("occurrence flush failed: %s", exc)
-            except Exception:
-                log.exception("occurrence flush crashed; continuing")
+                self._log.warning("flush", "occurrence flush failed; backing off", error=str(exc))
+            except Exception as exc:  # a bug must not stop the status writes for good
+                self._log.warning("crash", "occurrence flush crashed; backing off", error=repr(exc))
+            else:
+                delay = self._period
+                continue
+            delay = max(self._period, self._backoff.next())

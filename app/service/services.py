@@ -24,3 +24,10 @@ class Services:
     auth: Authenticator | None = None
     # Started by the server in each worker, beside the status writer; None when disabled.
     index: BackgroundLoop | None = None
+
+    def loops(self) -> dict[str, BackgroundLoop]:
+        """Return the loops each worker runs beside its requests, by thread name."""
+        loops: dict[str, BackgroundLoop] = {"occurrence-writer": self.occurrences}
+        if self.index is not None:
+            loops["resource-index"] = self.index
+        return loops

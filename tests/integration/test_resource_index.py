@@ -15,6 +15,7 @@ from kubernetes import client as k8s
 
 from app.adapters.breaker import CircuitBreaker
 from app.adapters.kubernetes import GROUP, PLURAL, VERSION, KubernetesApi, api_client
+from app.adapters.reflector import Timing
 from app.adapters.rr_index import UNKNOWN, ActiveIndex
 from app.config import Config
 from app.domain import MANAGED_BY, ObjectRef
@@ -44,7 +45,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     with KubeApiServer(crd_paths=chart_crds()) as server:
         server.add_namespace(NAMESPACE)
         api = api_client(kubeconfig=str(server.write_kubeconfig(tmp_path / "kubeconfig")))
-        index = ActiveIndex(api, timeout=2.0, watch_seconds=30, retry_seconds=0.05)
+        index = ActiveIndex(api, timeout=2.0, timing=Timing(watch_seconds=30, margin=2.0))
         gateway = KubernetesApi(
             api,
             timeout=2.0,

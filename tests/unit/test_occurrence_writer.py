@@ -1,6 +1,7 @@
 import threading
 from datetime import UTC, datetime
 
+from app.pacing import Backoff
 from app.service.errors import StoreUnavailable
 from app.service.occurrences import OccurrenceWriter
 from tests.support.fakes import FakeKubernetes
@@ -29,14 +30,30 @@ class FailingQueue:
         raise AssertionError("nothing is due")
 
 
-def test_the_writer_loop_survives_failures_and_stops_when_told():
-    stop = threading.Event()
+class RecordingStop(threading.Event):
+    """Records each wait instead of waiting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout)
+        return self.is_set()
+
+
+def test_the_writer_loop_survives_failures_backs_off_and_stops_when_told():
+    stop = RecordingStop()
     queue = FailingQueue(stop)
     writer = OccurrenceWriter(
-        queue=queue, remediation_requests=FakeKubernetes(), clock=lambda: datetime.now(UTC)
+        queue=queue,
+        remediation_requests=FakeKubernetes(),
+        clock=lambda: datetime.now(UTC),
+        period=0.5,
+        backoff=Backoff(rand=lambda: 0.0),
     )
-    worker = threading.Thread(target=writer.run, args=(stop,), kwargs={"period": 0.001})
-    worker.start()
-    worker.join(timeout=10)
-    assert not worker.is_alive()
+    writer.run(stop)
     assert queue.calls == 3
+    # The period; the backoff after each failure (never shorter than the period); the period
+    # again after a flush that worked.
+    assert stop.waits == [0.5, 0.8, 1.6, 0.5]

@@ -36,13 +36,13 @@ def _newest(index: ActiveIndex) -> str | None:
 def test_the_newest_active_resource_of_a_fingerprint_answers(tmp_path):
     index = _index(tmp_path)
     assert index.lookup("f" * 64) is UNKNOWN
-    index._set_synced(True)
-    index._put(_rr("rr-new", "2026-11-24T10:00:05Z"))
-    index._put(_rr("rr-old", "2026-11-24T10:00:00Z"))
+    index.set_synced(True)
+    index.apply("MODIFIED", _rr("rr-new", "2026-11-24T10:00:05Z"))
+    index.apply("MODIFIED", _rr("rr-old", "2026-11-24T10:00:00Z"))
     assert _newest(index) == "rr-new"
-    index._put(_rr("rr-new", "2026-11-24T10:00:05Z", phase="TimedOut"))
+    index.apply("MODIFIED", _rr("rr-new", "2026-11-24T10:00:05Z", phase="TimedOut"))
     assert _newest(index) == "rr-old"
-    index._put(_rr("rr-old", "2026-11-24T10:00:00Z", phase="completed"))
+    index.apply("MODIFIED", _rr("rr-old", "2026-11-24T10:00:00Z", phase="completed"))
     assert index.lookup("f" * 64) is None
 
 
@@ -50,20 +50,20 @@ def test_a_deleted_or_re_fingerprinted_resource_no_longer_answers_for_its_old_fi
     tmp_path,
 ):
     index = _index(tmp_path)
-    index._set_synced(True)
-    index._put(_rr("rr-a", "2026-11-24T10:00:00Z"))
-    index._put(_rr("rr-b", "2026-11-24T10:00:01Z"))
+    index.set_synced(True)
+    index.apply("MODIFIED", _rr("rr-a", "2026-11-24T10:00:00Z"))
+    index.apply("MODIFIED", _rr("rr-b", "2026-11-24T10:00:01Z"))
     assert len(index) == 2
 
     moved = _rr("rr-b", "2026-11-24T10:00:01Z")
     moved["spec"]["signalFingerprint"] = "e" * 64
-    index._put(moved)
+    index.apply("MODIFIED", moved)
     assert _newest(index) == "rr-a"
     found = index.lookup("e" * 64)
     assert isinstance(found, ActiveResource)
     assert (found.ref.namespace, found.ref.name, found.occurrence_count) == ("ns", "rr-b", 2)
 
-    index._drop(_rr("rr-a", "2026-11-24T10:00:00Z"))
+    index.apply("DELETED", _rr("rr-a", "2026-11-24T10:00:00Z"))
     assert index.lookup("f" * 64) is None
     assert len(index) == 1
 
@@ -72,24 +72,26 @@ def test_a_resource_this_process_created_answers_before_its_watch_event(tmp_path
     index = _index(tmp_path)
     index.created(_rr("rr-early", "2026-11-24T10:00:00Z", version=5))
     assert index.lookup("f" * 64) is UNKNOWN  # not synced: nothing is held
-    index._set_synced(True)
-    index._put(_rr("rr-other", "2026-11-24T09:00:00Z", version=10))  # the watch is at 10
+    index.set_synced(True)
+    index.apply(
+        "MODIFIED", _rr("rr-other", "2026-11-24T09:00:00Z", version=10)
+    )  # the watch is at 10
 
     index.created(_rr("rr-mine", "2026-11-24T10:00:00Z", version=11))
 
     assert _newest(index) == "rr-mine"
     # Its watch events then apply as usual.
-    index._put(_rr("rr-mine", "2026-11-24T10:00:00Z", version=11))
-    index._put(_rr("rr-mine", "2026-11-24T10:00:00Z", phase="Completed", version=12))
+    index.apply("MODIFIED", _rr("rr-mine", "2026-11-24T10:00:00Z", version=11))
+    index.apply("MODIFIED", _rr("rr-mine", "2026-11-24T10:00:00Z", phase="Completed", version=12))
     assert _newest(index) == "rr-other"
 
 
 def test_a_created_resource_the_watch_has_passed_is_left_to_the_watch(tmp_path):
     index = _index(tmp_path)
-    index._set_synced(True)
+    index.set_synced(True)
     mine = _rr("rr-mine", "2026-11-24T10:00:00Z", version=11)
-    index._put(mine)
-    index._drop(_rr("rr-mine", "2026-11-24T10:00:00Z", version=12))  # deleted already
+    index.apply("MODIFIED", mine)
+    index.apply("DELETED", _rr("rr-mine", "2026-11-24T10:00:00Z", version=12))  # deleted already
 
     index.created(mine)  # the create's answer arrives late
 
