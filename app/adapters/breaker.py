@@ -8,6 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+# Run a callable after a delay (in seconds), on another thread.
+Schedule = Callable[[float, Callable[[], None]], None]
+
+
+def _timer(delay: float, action: Callable[[], None]) -> None:
+    timer = threading.Timer(delay, action)
+    timer.daemon = True
+    timer.start()
 
 
 @dataclass(frozen=True)
@@ -30,10 +38,12 @@ class CircuitBreaker:
         *,
         clock: Callable[[], float],
         on_change: Callable[[str], None] | None = None,
+        schedule: Schedule | None = None,
     ) -> None:
         self._settings = settings
         self._clock = clock
         self._on_change = on_change or (lambda state: None)
+        self._schedule = schedule or _timer
         self._calls: deque[tuple[float, bool]] = deque()
         self._state = CLOSED
         self._opened_at = 0.0
@@ -90,9 +100,15 @@ class CircuitBreaker:
         if self._state == OPEN and self._clock() - self._opened_at >= self._settings.cool_down:
             self._set(HALF_OPEN)
 
+    def _refresh(self) -> None:
+        """Move on by time alone: an idle breaker past its cool-down says half-open."""
+        with self._lock:
+            self._cool_down_passed()
+
     def _set(self, state: str) -> None:
         if state == OPEN:
             self._opened_at = self._clock()
+            self._schedule(self._settings.cool_down, self._refresh)
         if state == HALF_OPEN:
             self._probes_out = 0
             self._probes_ok = 0

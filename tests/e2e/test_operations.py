@@ -6,6 +6,7 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -76,6 +77,12 @@ def _body(namespace, alertname, pod):
     return webhook(alert(alertname=alertname, namespace=namespace, pod=pod))
 
 
+def all_closed_by_time(metrics_dir: Path, pids: list[int]) -> bool:
+    """Tell whether every worker's breaker gauge reads 0."""
+    states = worker_gauges(metrics_dir, "gateway_circuit_breaker_open", pids)
+    return set(states.values()) == {0}
+
+
 def _fast_503(url, namespace, alertname, i):
     started = time.monotonic()
     body = _body(namespace, alertname, f"p{i}")
@@ -128,6 +135,12 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
         assert sample(metrics, "gateway_circuit_breaker_open") == 1
         ready = requests.get(f"{gateway.url}/readyz", timeout=5)
 
+        # Idle workers: their gauges follow the breaker by time, back to 0 after the cool-down.
+        deadline = time.monotonic() + 10
+        while not all_closed_by_time(metrics_dir, pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        idle_after_cool_down = worker_gauges(metrics_dir, "gateway_circuit_breaker_open", pids)
+
         fault.remove()
         # A worker's breaker moves on when a request reaches it: keep sending until ten in a row
         # succeed and no worker reports an open breaker any more.
@@ -144,5 +157,6 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
 
     assert ready.status_code == 503
     assert "circuit breaker" in ready.json()["detail"]
+    assert set(idle_after_cool_down.values()) == {0}
     assert recovered >= 10
     assert sample(closed, "gateway_circuit_breaker_open") == 0

@@ -1,6 +1,10 @@
+from collections.abc import Callable
+
 import pytest
+from prometheus_client import CollectorRegistry
 
 from app.adapters.breaker import CLOSED, HALF_OPEN, OPEN, BreakerSettings, CircuitBreaker
+from app.metrics import Metrics
 
 SETTINGS = BreakerSettings(failure_ratio=0.5, min_calls=4, window=30, cool_down=10, probes=2)
 
@@ -69,3 +73,28 @@ def test_a_failed_probe_opens_it_for_another_cool_down(clock):
     assert breaker.state == OPEN
     clock.now += 9
     assert not breaker.allow()
+
+
+def test_an_idle_breaker_says_half_open_when_its_cool_down_ends_without_a_call(clock):
+    changes: list[str] = []
+    scheduled: list[tuple[float, Callable[[], None]]] = []
+    breaker = CircuitBreaker(
+        SETTINGS,
+        clock=clock,
+        on_change=changes.append,
+        schedule=lambda delay, action: scheduled.append((delay, action)),
+    )
+    _calls(breaker, False, False, False, False)
+    assert [delay for delay, _ in scheduled] == [SETTINGS.cool_down]
+
+    clock.now += SETTINGS.cool_down
+    scheduled[0][1]()  # the timer fires; nobody calls the breaker
+
+    assert changes == [OPEN, HALF_OPEN]
+
+
+def test_the_gauge_reads_one_only_while_the_breaker_fails_calls_fast():
+    metrics = Metrics(CollectorRegistry())
+    for state, shown in ((OPEN, 1), (HALF_OPEN, 0), (OPEN, 1), (CLOSED, 0)):
+        metrics.observe_breaker(state)
+        assert metrics.registry.get_sample_value("gateway_circuit_breaker_open") == shown
