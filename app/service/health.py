@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
 from app.service.errors import Unavailable
 from app.service.ports import NamespaceDirectory, SignalStore
+
+log = logging.getLogger(__name__)
 
 
 class Readiness:
@@ -39,6 +42,9 @@ class Readiness:
             self._store.ping()
         except Unavailable as exc:
             problems.append(f"redis unavailable: {exc}")
+        except Exception as exc:  # whatever Redis said, readiness answers 503, never 500
+            log.warning("redis readiness check failed", exc_info=exc)
+            problems.append(f"redis check failed: {type(exc).__name__}")
         circuit = self._circuit()
         if circuit != "closed":
             problems.append(f"kubernetes API circuit breaker {circuit}")
@@ -58,6 +64,9 @@ class Readiness:
             problem = None
         except Unavailable as exc:
             problem = f"kubernetes API unavailable: {exc}"
+        except Exception as exc:  # whatever the API said, readiness answers 503, never 500
+            log.warning("kubernetes readiness check failed", exc_info=exc)
+            problem = f"kubernetes API check failed: {type(exc).__name__}"
         with self._lock:
             self._kube_checked = (now, problem)
         return problem
