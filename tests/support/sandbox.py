@@ -52,7 +52,7 @@ def start_kubernetes(state: Path) -> tuple[KubeApiServer, Path]:
     return kube, kube.write_kubeconfig(state / "kubeconfig")
 
 
-def shown(path: Path) -> str:
+def relative_to_cwd(path: Path) -> str:
     """Return `path` relative to the working directory when it is below it, else absolute."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
@@ -63,7 +63,7 @@ def shown(path: Path) -> str:
 def banner(*, url: str, kube: KubeApiServer, kubeconfig: Path) -> str:
     """Return what to print once the sandbox is ready."""
     rr = "apis/remediation.kubernaut.io/v1alpha1/remediationrequests"
-    kubectl = f"kubectl --kubeconfig {shown(kubeconfig)}"
+    kubectl = f"kubectl --kubeconfig {relative_to_cwd(kubeconfig)}"
     return f"""
 kubernaut-gateway sandbox is ready.
   gateway         {url}

@@ -187,8 +187,7 @@ class Router:
         version: CrdVersion,
         namespace: str | None,
     ) -> Response:
-        """A list, or with watch=true a stream of watch events (one JSON object per line);
-        as Tables when the client asks for them."""
+        """Answer a list, or with watch=true a stream of events (JSON lines); Tables if asked."""
         wanted = negotiate(request.accept, request.params)
         options = ListOptions.from_query(request.params)
         if request.params.get("watch") not in ("true", "1"):
@@ -229,7 +228,7 @@ class Router:
         namespace: str,
         name: str,
     ) -> dict[str, Any]:
-        """One object, or a one-row Table of it when the client asks for one."""
+        """Return one object, or a one-row Table of it when the client asks for one."""
         wanted = negotiate(request.accept, request.params)
         obj = self.store.get(resource, version, namespace, name)
         if wanted is None:
