@@ -11,6 +11,7 @@ add() { line="$line $1;"; }
 
 add "python $(python3 -c 'import platform; print(platform.python_version())')"
 add "helm $("$root/.tools/helm" version --short 2>/dev/null || echo missing)"
+add "kubectl $(kubectl version --client -o yaml 2>/dev/null | sed -n 's/^  gitVersion: //p' | grep . || echo missing)"
 add "hadolint $(hadolint --version 2>/dev/null | awk '{print $NF}' || echo missing)"
 while IFS='=' read -r package recorded; do
   case "$package" in ''|'#'*) continue ;; esac

@@ -1,4 +1,4 @@
-"""The README's curl examples, run as written against `make run`'s sandbox."""
+"""The README's curl and kubectl examples, run as written against `make run`'s sandbox."""
 
 from __future__ import annotations
 
@@ -10,12 +10,18 @@ from typing import Any
 
 import pytest
 
+from tests.support import kubectl
 from tests.support.processes import free_port, running
+from tests.support.waiting import eventually
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 EXAMPLE = re.compile(
     r"<!-- example(?P<repeat>: repeat previous)? -->\n"
     r"(?:```sh\n(?P<command>.*?)```\n)?```json\n(?P<answer>.*?)```",
+    re.DOTALL,
+)
+KUBECTL_EXAMPLE = re.compile(
+    r"<!-- kubectl -->\n```sh\n(?P<command>kubectl [^\n]*)\n```\n```text\n(?P<output>.*?)```",
     re.DOTALL,
 )
 ANY = "…"
@@ -28,6 +34,32 @@ def examples() -> list[tuple[str, Any]]:
         command = found[-1][0] if match["repeat"] else match["command"]
         found.append((command, json.loads(match["answer"])))
     return found
+
+
+def kubectl_examples() -> list[tuple[str, str]]:
+    """Return (kubectl command, documented output) pairs in README order."""
+    return [(m["command"], m["output"]) for m in KUBECTL_EXAMPLE.finditer(README.read_text())]
+
+
+def cell_matches(documented: str, actual: str) -> bool:
+    """Compare a table cell, where "…" stands for any run of characters."""
+    pattern = ".*".join(re.escape(part) for part in documented.split(ANY))
+    return re.fullmatch(pattern, actual) is not None
+
+
+def table_matches(documented: str, actual: str) -> bool:
+    """Compare kubectl's output with its documentation: the same header, then row by row."""
+    expected, got = kubectl.parse_table(documented), kubectl.parse_table(actual)
+    same_header = documented.split("\n", 1)[0].split() == actual.split("\n", 1)[0].split()
+    return (
+        same_header
+        and len(expected) == len(got)
+        and all(
+            cell_matches(cell, row[name])
+            for want, row in zip(expected, got, strict=True)
+            for name, cell in want.items()
+        )
+    )
 
 
 def matches(documented: Any, actual: Any) -> bool:
@@ -56,18 +88,64 @@ def test_the_readme_has_examples_for_both_endpoints_and_an_error():
     assert any(answer.get("status") == 400 for _, answer in examples())
 
 
+def test_every_sandbox_kubectl_line_of_the_readme_is_an_example_with_its_output():
+    sandbox = "kubectl --kubeconfig .sandbox/kubeconfig "
+    lines = [line for line in README.read_text().splitlines() if line.startswith(sandbox)]
+    assert lines
+    assert lines == [command for command, _ in kubectl_examples()]
+
+
+def test_tables_match_by_header_then_row_by_row_with_the_ellipsis_inside_cells():
+    documented = "NAME     PHASE   AGE\nrr-1-…            …\n"
+    assert table_matches(documented, "NAME       PHASE   AGE\nrr-1-abc           5s\n")
+    assert not table_matches(documented, "NAME       PHASE   AGE\nrr-1-abc   Done    5s\n")
+    assert not table_matches(documented, "NAME       PHASE   AGE\nrr-2-abc           5s\n")
+    assert not table_matches(documented, "NAME   AGE\nrr-1-abc   5s\n")
+    two_rows = "NAME       PHASE   AGE\nrr-1-abc           5s\nrr-1-def           5s\n"
+    assert not table_matches(documented, two_rows)
+
+
 def test_matching_treats_only_the_ellipsis_as_a_wildcard():
     assert matches({"a": ANY, "b": [1]}, {"a": "x", "b": [1]})
     assert not matches({"a": ANY, "b": [1]}, {"a": "x", "b": [2]})
     assert not matches({"a": 1}, {"a": 1, "extra": 2})
 
 
+def _wait_for_table(command: str, documented: str, *, kubeconfig: Path, home: Path) -> None:
+    """Run a README kubectl line until it prints the documented table; fail at the deadline.
+
+    The line runs as written, with this test's kubectl binary and its sandbox's kubeconfig.
+    The status writer fills OCCURRENCES in within seconds, not at once: hence the polling.
+    """
+    local = command.replace(".sandbox/kubeconfig", str(kubeconfig)).replace(
+        "kubectl", kubectl.ensure_installed(), 1
+    )
+    printed = [""]
+
+    def shows_the_table() -> bool:
+        printed[0] = subprocess.run(
+            ["bash", "-c", local],
+            env=kubectl.environ(home),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+        return table_matches(documented, printed[0])
+
+    try:
+        eventually(shows_the_table, within=20, what=command)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; it printed\n{printed[0]}") from exc
+
+
 @pytest.mark.e2e
 def test_the_readme_examples_give_the_documented_answers(tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    state = tmp_path / "state"
     with running(
-        ["--bind", f"127.0.0.1:{port}"],
+        ["--bind", f"127.0.0.1:{port}", "--state-dir", str(state)],
         module="tests.support.sandbox",
         env={},
         url=url,
@@ -82,3 +160,14 @@ def test_the_readme_examples_give_the_documented_answers(tmp_path):
             )
             answer = json.loads(result.stdout)
             assert matches(documented, answer), f"{command}\n{json.dumps(answer, indent=1)}"
+        for command, output in kubectl_examples():
+            _wait_for_table(
+                command, output, kubeconfig=state / "kubeconfig", home=tmp_path / "home"
+            )
+        # The sandbox tells where its kubeconfig is and how to list what it created.
+        banner = f"kubectl --kubeconfig {state / 'kubeconfig'} get rr -A"
+        eventually(
+            lambda: banner in (tmp_path / "sandbox.log").read_text(errors="replace"),
+            within=10,
+            what="the sandbox prints the kubectl line",
+        )

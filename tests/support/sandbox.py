@@ -22,6 +22,9 @@ NAMESPACES = {
     "kubernaut-system": {},
 }
 READY_TIMEOUT = 30.0
+ROOT = Path(__file__).resolve().parents[2]
+# The kubeconfig goes here, at a path that stays the same from run to run (README's kubectl lines).
+STATE_DIR = ROOT / ".sandbox"
 # The sandbox runs with authentication on, like production: this token may send signals.
 SANDBOX_TOKEN = "kubernaut-sandbox-token"
 SENDER = TokenIdentity(
@@ -33,7 +36,7 @@ SENDER = TokenIdentity(
 
 def chart_crds() -> list[Path]:
     """Return the CRD files of the Helm chart next to this source tree."""
-    crds = Path(__file__).resolve().parents[2] / "helm" / "kubernaut-gateway" / "crds"
+    crds = ROOT / "helm" / "kubernaut-gateway" / "crds"
     files = sorted(crds.glob("*.yaml"))
     if not files:
         raise SystemExit(f"sandbox: no CRD found in {crds}; run it from a source checkout")
@@ -49,13 +52,23 @@ def start_kubernetes(state: Path) -> tuple[KubeApiServer, Path]:
     return kube, kube.write_kubeconfig(state / "kubeconfig")
 
 
+def relative_to_cwd(path: Path) -> str:
+    """Return `path` relative to the working directory when it is below it, else absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def banner(*, url: str, kube: KubeApiServer, kubeconfig: Path) -> str:
     """Return what to print once the sandbox is ready."""
     rr = "apis/remediation.kubernaut.io/v1alpha1/remediationrequests"
+    kubectl = f"kubectl --kubeconfig {relative_to_cwd(kubeconfig)}"
     return f"""
 kubernaut-gateway sandbox is ready.
   gateway         {url}
   Kubernetes API  {kube.url}   (namespaces: {", ".join(NAMESPACES)})
+  kubeconfig      {kubeconfig}
 
 Send an alert:
   curl -sS -X POST {url}/api/v1/signals/prometheus \\
@@ -67,18 +80,22 @@ Send an alert:
 Signal requests need a bearer token; this one is allowed: {SANDBOX_TOKEN}
 
 List what it created:
+  {kubectl} get rr -A
+  {kubectl} get rr -A -w        # keeps watching: new ones appear as they are created
   curl -sS {kube.url}/{rr}
-  kubectl --kubeconfig {kubeconfig} get remediationrequests -A
 
 Press Ctrl-C to stop.
 """
 
 
-def run_sandbox(*, bind: str, workers: int) -> int:
-    """Start Redis, the Kubernetes API and the gateway; stop them all on Ctrl-C."""
+def run_sandbox(*, bind: str, workers: int, state_dir: Path) -> int:
+    """Start Redis, the Kubernetes API and the gateway; stop them all on Ctrl-C.
+
+    The kubeconfig goes to `state_dir`; Redis and metrics files to a fresh temporary directory.
+    """
     state = Path(tempfile.mkdtemp(prefix="kgw-sandbox-"))
     redis_server = RedisServer(workdir=state / "redis").start()
-    kube, kubeconfig = start_kubernetes(state)
+    kube, kubeconfig = start_kubernetes(state_dir)
     environ = {
         **os.environ,
         "REDIS_URL": redis_server.url,
@@ -116,8 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.support.sandbox")
     parser.add_argument("--bind", default="127.0.0.1:8080", help="gateway listen address")
     parser.add_argument("--workers", type=int, default=2, help="gateway worker processes")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=STATE_DIR,
+        help="where to write the kubeconfig (default: .sandbox in the checkout)",
+    )
     args = parser.parse_args(argv)
-    return run_sandbox(bind=args.bind, workers=args.workers)
+    return run_sandbox(bind=args.bind, workers=args.workers, state_dir=args.state_dir)
 
 
 if __name__ == "__main__":

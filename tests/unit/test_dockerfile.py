@@ -241,7 +241,7 @@ def test_the_image_serves_on_8080_with_the_packaged_command(final):
 
 def test_the_build_context_leaves_out_local_state_and_tests():
     patterns = _ignore_patterns()
-    for path in (".venv", ".git", "tests", ".tools", ".mypy_cache", "app/__pycache__"):
+    for path in (".venv", ".git", "tests", ".tools", ".mypy_cache", "app/__pycache__", ".sandbox"):
         assert _ignored(path, patterns), path
     assert not _ignored("app/adapters/lua/confirm.lua", patterns)
 

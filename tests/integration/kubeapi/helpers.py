@@ -18,6 +18,11 @@ VERSION = "v1alpha1"
 PLURAL = "remediationrequests"
 API_VERSION = f"{GROUP}/{VERSION}"
 NAMESPACE = "team-a"
+# What `kubectl get` sends for human-readable output: a Table, else the object.
+KUBECTL_ACCEPT = (
+    "application/json;as=Table;v=v1;g=meta.k8s.io,"
+    "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+)
 
 _SPEC: dict[str, Any] = {
     "signalFingerprint": "0123456789abcdef" * 4,

@@ -9,6 +9,34 @@ from typing import Any
 
 import yaml
 
+from .jsonpath import JsonPath, compile_path
+
+# What kube-apiserver serves for a version without additionalPrinterColumns (ObjectMeta's doc).
+AGE_DESCRIPTION = (
+    "CreationTimestamp is a timestamp representing the server time when this object was "
+    "created. It is not guaranteed to be set in happens-before order across separate "
+    "operations. Clients may not set this value. It is represented in RFC3339 form and is in "
+    "UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "
+    "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
+)
+
+
+@dataclass(frozen=True)
+class PrinterColumn:
+    """One additionalPrinterColumns entry: a column of `kubectl get`."""
+
+    name: str
+    type: str
+    path: JsonPath
+    format: str = ""
+    description: str = ""
+    priority: int = 0
+
+
+AGE_COLUMN = PrinterColumn(
+    "Age", "date", compile_path(".metadata.creationTimestamp"), description=AGE_DESCRIPTION
+)
+
 
 @dataclass(frozen=True)
 class CrdVersion:
@@ -18,6 +46,7 @@ class CrdVersion:
     schema: Mapping[str, Any]
     status_subresource: bool
     storage: bool
+    columns: tuple[PrinterColumn, ...] = (AGE_COLUMN,)
 
 
 @dataclass(frozen=True)
@@ -49,6 +78,27 @@ class CustomResource:
         return next((v for v in self.versions if v.storage), self.versions[0])
 
 
+def _columns(entry: Mapping[str, Any], source: Path) -> tuple[PrinterColumn, ...]:
+    """Return a version's printer columns; only Age when it declares none, as kube does."""
+    columns = []
+    for column in entry.get("additionalPrinterColumns") or ():
+        try:
+            path = compile_path(column["jsonPath"])
+            columns.append(
+                PrinterColumn(
+                    name=column["name"],
+                    type=column["type"],
+                    path=path,
+                    format=column.get("format", ""),
+                    description=column.get("description", ""),
+                    priority=int(column.get("priority", 0)),
+                )
+            )
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"{source}: printer column {column!r}: {exc}") from exc
+    return tuple(columns) or (AGE_COLUMN,)
+
+
 def _parse(document: Mapping[str, Any], source: Path) -> CustomResource:
     spec = document.get("spec") or {}
     names = spec.get("names") or {}
@@ -71,6 +121,7 @@ def _parse(document: Mapping[str, Any], source: Path) -> CustomResource:
                 schema=schema,
                 status_subresource="status" in subresources,
                 storage=bool(entry.get("storage", False)),
+                columns=_columns(entry, source),
             )
         )
     if not versions:

@@ -11,8 +11,9 @@ from urllib.parse import parse_qsl, unquote
 
 import yaml
 
-from . import auth, discovery
+from . import auth, discovery, tables
 from .crd import CrdVersion, CustomResource
+from .negotiation import negotiate
 from .status import ApiError, bad_request
 from .store import JSON_PATCH, MERGE_PATCH, ListOptions, Store
 
@@ -59,6 +60,7 @@ class Request:
     query: str
     content_type: str
     body: bytes
+    accept: str = ""
 
     @property
     def params(self) -> dict[str, str]:
@@ -185,10 +187,18 @@ class Router:
         version: CrdVersion,
         namespace: str | None,
     ) -> Response:
-        """A list, or with watch=true a stream of watch events (one JSON object per line)."""
+        """Answer a list, or with watch=true a stream of events (JSON lines); Tables if asked."""
+        wanted = negotiate(request.accept, request.params)
         options = ListOptions.from_query(request.params)
         if request.params.get("watch") not in ("true", "1"):
             listed = self.store.list_objects(resource, version, namespace, options)
+            if wanted is not None:
+                listed = tables.table(
+                    listed["items"],
+                    columns=version.columns,
+                    request=wanted,
+                    metadata=listed["metadata"],
+                )
             return Response.json(200, listed)
         since = request.params.get("resourceVersion", "")
         try:
@@ -205,8 +215,26 @@ class Router:
             timeout=timeout,
             stopping=self.stopping,
         )
+        if wanted is not None:
+            events = tables.watch_tables(events, columns=version.columns, request=wanted)
         lines = (json.dumps(event).encode() + b"\n" for event in events)
         return Response(200, b"", JSON, stream=lines)
+
+    def _get(
+        self,
+        request: Request,
+        resource: CustomResource,
+        version: CrdVersion,
+        namespace: str,
+        name: str,
+    ) -> dict[str, Any]:
+        """Return one object, or a one-row Table of it when the client asks for one."""
+        wanted = negotiate(request.accept, request.params)
+        obj = self.store.get(resource, version, namespace, name)
+        if wanted is None:
+            return obj
+        metadata = {"resourceVersion": obj["metadata"]["resourceVersion"]}
+        return tables.table([obj], columns=version.columns, request=wanted, metadata=metadata)
 
     def _discovery(self, rest: list[str]) -> dict[str, Any]:
         if not rest:
@@ -245,7 +273,7 @@ class Router:
         else:
             self._allow(request, "GET", "PUT", "PATCH", "DELETE")
         if request.method in ("GET", "HEAD"):
-            return Response.json(200, store.get(resource, version, namespace, name))
+            return Response.json(200, self._get(request, resource, version, namespace, name))
         if request.method == "DELETE":
             # Clients may send no body, or a JSON null, instead of empty DeleteOptions.
             delete_options = (request.document() if request.body.strip() else None) or {}

@@ -111,6 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=split.query,
             content_type=self.headers.get("Content-Type", ""),
             body=body,
+            accept=self.headers.get("Accept", ""),
         )
         self.server.owner.serve_request(self, request)
 

@@ -598,8 +598,10 @@ class Store:
         api_version = f"{res.group}/{ver.name}"
 
         def matches(event_namespace: str, obj: Mapping[str, Any]) -> bool:
-            return (namespace is None or event_namespace == namespace) and options.labels.matches(
-                obj["metadata"].get("labels")
+            return (
+                (namespace is None or event_namespace == namespace)
+                and options.labels.matches(obj["metadata"].get("labels"))
+                and options.fields.matches(obj)
             )
 
         with self._lock:
