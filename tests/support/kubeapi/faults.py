@@ -1,4 +1,14 @@
-"""Deterministic fault injection: per-route errors, delays and dropped connections."""
+"""Deterministic fault injection: per-route errors, delays, dropped connections, odd bodies,
+and the ways real watches misbehave (what proxies and API gateways in front of kube-apiserver
+do to them, and kube-apiserver's own 410s).
+
+Watch modes (`watch_mode`, for watch requests):
+- ``end``: 200, then the stream ends at once with no event;
+- ``stall``: 200 and headers, then nothing, whatever timeoutSeconds says, until the fault is
+  removed or the server stops;
+- ``gone``: 200, then an ERROR event carrying a 410 Expired Status, then the end;
+- ``drop``: 200 and headers, then the connection is closed without ending the stream.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +17,17 @@ import threading
 from dataclasses import dataclass, field
 
 
+WATCH_MODES = frozenset({"end", "stall", "gone", "drop"})
+
+
 @dataclass(eq=False)
 class Fault:
-    """One injected fault; the first active fault matching a request applies to it."""
+    """One injected fault; the first active fault matching a request applies to it.
+
+    `watches`: None matches every request; True only watches (watch=true); False only the
+    rest, e.g. the lists of a list-and-watch client. `body` answers 200 with these bytes as
+    `content_type` (a proxy's HTML page, a malformed document).
+    """
 
     method: str | None
     path: str
@@ -18,6 +36,10 @@ class Fault:
     delay: float = 0.0
     drop: bool = False
     times: int | None = None
+    watches: bool | None = None
+    watch_mode: str | None = None
+    body: bytes | None = None
+    content_type: str = "application/json"
     hits: int = 0
     _pattern: re.Pattern[str] = field(init=False, repr=False)
     _owner: FaultSet | None = field(default=None, repr=False)
@@ -31,11 +53,17 @@ class Fault:
         if self.delay:
             self._released.wait(self.delay)
 
-    def matches(self, method: str, path: str) -> bool:
-        """Return whether this fault targets `method` on `path`."""
+    def matches(self, method: str, path: str, *, watch: bool = False) -> bool:
+        """Return whether this fault targets `method` on `path` (a watch or not)."""
         if self.method is not None and self.method.upper() != method.upper():
             return False
+        if self.watches is not None and self.watches != watch:
+            return False
         return self._pattern.search(path) is not None
+
+    def released(self, timeout: float | None = None) -> bool:
+        """Wait until the fault is removed (at most `timeout` s); tell whether it was."""
+        return self._released.wait(timeout)
 
     @property
     def exhausted(self) -> bool:
@@ -64,6 +92,8 @@ class FaultSet:
             raise ValueError("delay must not be negative")
         if fault.times is not None and fault.times < 1:
             raise ValueError("times must be at least 1 (None means until removed)")
+        if fault.watch_mode is not None and fault.watch_mode not in WATCH_MODES:
+            raise ValueError(f"watch_mode must be one of {sorted(WATCH_MODES)}")
         with self._lock:
             fault._owner = self
             self._faults.append(fault)
@@ -82,11 +112,11 @@ class FaultSet:
         for fault in faults:
             fault.remove()
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, *, watch: bool = False) -> Fault | None:
         """Return the fault that applies to this request, counting the hit, or None."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, path) and not fault.exhausted:
+                if fault.matches(method, path, watch=watch) and not fault.exhausted:
                     fault.hits += 1
                     if fault.exhausted:
                         self._faults.remove(fault)

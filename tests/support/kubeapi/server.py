@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import socket
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -146,6 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
+        except DropConnection:
+            self.drop()
         except OSError:
             self.close_connection = True
 
@@ -314,8 +317,13 @@ class KubeApiServer:
         delay: float = 0.0,
         drop: bool = False,
         times: int | None = None,
+        watches: bool | None = None,
+        watch_mode: str | None = None,
+        body: bytes | None = None,
+        content_type: str = "application/json",
     ) -> Fault:
-        """Make matching requests fail, stall or drop; return the fault for removal and hits."""
+        """Make matching requests fail, stall, drop or answer oddly; return the fault for
+        removal and hits (see faults.py for `watches`, `watch_mode` and `body`)."""
         fault = Fault(
             method=method,
             path=path,
@@ -324,6 +332,10 @@ class KubeApiServer:
             delay=delay,
             drop=drop,
             times=times,
+            watches=watches,
+            watch_mode=watch_mode,
+            body=body,
+            content_type=content_type,
         )
         return self._faults.add(fault)
 
@@ -409,17 +421,38 @@ class KubeApiServer:
         handler.send(response)
 
     def _process(self, request: Request) -> Response | None:
-        fault = self._faults.take(request.method, request.path)
+        watching = request.params.get("watch") in ("true", "1")
+        fault = self._faults.take(request.method, request.path, watch=watching)
         if fault is not None:
             fault.hold()
             if fault.drop:
                 return None
             if fault.status is not None:
                 return _fault_response(fault)
+            if fault.body is not None:
+                return Response(200, fault.body, fault.content_type)
+            if fault.watch_mode is not None and watching:
+                return Response(200, b"", stream=self._misbehaving(fault))
         try:
             return self._router.handle(request)
         except Exception as exc:  # any bug must become a 500, not a hung connection
             return Response.error(ApiError(500, f"Internal error occurred: {exc!r}"))
+
+    def _misbehaving(self, fault: Fault) -> Iterator[bytes]:
+        """The chunks of a watch that misbehaves as `fault.watch_mode` says."""
+        if fault.watch_mode == "stall":
+            while not fault.released(0.1) and not self._router.stopping.is_set():
+                pass
+        elif fault.watch_mode == "gone":
+            status = ApiError(410, "too old resource version: 1 (2)", reason="Expired").body
+            yield json.dumps({"type": "ERROR", "object": status}).encode() + b"\n"
+        elif fault.watch_mode == "drop":
+            raise DropConnection
+        return
+
+
+class DropConnection(Exception):
+    """A streamed answer stops here: the connection closes without ending the stream."""
 
 
 def _fault_response(fault: Fault) -> Response:
