@@ -10,7 +10,13 @@ from typing import Any
 
 
 class Backoff:
-    """client-go's exponential backoff manager (NewExponentialBackoffManager)."""
+    """client-go's exponential backoff manager (NewExponentialBackoffManager): 0.8 s doubling,
+    each wait jittered up to twice its step, back to the start after 2 quiet minutes.
+
+    Unlike client-go, which jitters after capping (its longest wait is [30, 60) s), the cap
+    applies to the jittered wait: no wait is longer than 30 s, so a recovered API is noticed
+    within 30 s.
+    """
 
     def __init__(
         self,
@@ -37,7 +43,7 @@ class Backoff:
         self._last = now
         step = self._step
         self._step = min(self._step * self._factor, self._cap)
-        return step + self._rand() * self._jitter * step
+        return min(self._cap, step + self._rand() * self._jitter * step)
 
 
 class QuietLog:

@@ -4,8 +4,12 @@ A list fills the store and the watch that follows it keeps it current. The store
 API (synced) from a completed list until the first error of that watch. After any error (a
 failed list or watch, a watch that ends within a second having delivered nothing, a 410, a
 watch silent past its timeout plus a margin) the reflector backs off exponentially with
-jitter (0.8 s doubling to 30 s, each step jittered up to twice its length, back to 0.8 s once
-two minutes pass without a backoff) and only then lists again.
+jitter (app.pacing.Backoff) and only then lists again.
+
+After a failure, a completed list is not enough: a watch that is accepted and then says
+nothing (a stalled proxy) looks healthy until its timeout. The first watch after a failure is
+therefore a short probe, and the store says synced again only once a watch has shown it is
+alive (an event, a bookmark, or a clean end at its timeout).
 """
 
 from __future__ import annotations
@@ -73,6 +77,8 @@ class Timing:
 
     watch_seconds: int = 300
     margin: float = 30.0
+    # The timeout of the first watch after a failure: how soon a recovered API is trusted.
+    probe_seconds: int = 5
 
 
 class Reflector:
@@ -96,6 +102,8 @@ class Reflector:
         self._on_restart = on_restart or (lambda reason: None)
         self._clock, self._rand = clock, rand
         self._log = QuietLog(log, clock=clock)
+        # False from a failure until a watch shows it is alive: lists alone are not trusted.
+        self._proven = True
 
     def run(self, stop: threading.Event) -> None:
         """List and watch until `stop`; after a failure, back off, then list again."""
@@ -108,6 +116,7 @@ class Reflector:
                 stop.wait(delay)
 
     def _restarted(self, failure: WatchFailed) -> None:
+        self._proven = False
         self._store.set_synced(False)
         self._on_restart(failure.reason)
         self._log.warning(
@@ -119,13 +128,16 @@ class Reflector:
     def _list_and_watch(self, stop: threading.Event) -> None:
         objects, version = self._source.list()
         self._store.replace(objects, version)
-        self._store.set_synced(True)
+        self._store.set_synced(self._proven)
         while not stop.is_set():
             version = self._watch(version, stop)
 
     def _watch(self, version: str, stop: threading.Event) -> str:
         """Follow one watch to its end; return the newest version it showed."""
-        timeout = int(self._timing.watch_seconds * (1.0 + self._rand()))
+        if self._proven:
+            timeout = int(self._timing.watch_seconds * (1.0 + self._rand()))
+        else:
+            timeout = min(self._timing.probe_seconds, self._timing.watch_seconds)
         started = self._clock()
         events = 0
         stream = self._source.watch(
@@ -134,11 +146,19 @@ class Reflector:
         for event in stream:
             events += 1
             version = self._follow(event, version)
+            self._alive()
             if stop.is_set():
                 return version
         if events == 0 and self._clock() - started < SHORT_WATCH_SECONDS:
             raise WatchFailed(Restart.SHORT_WATCH, "the watch ended at once, with no event")
+        self._alive()
         return version
+
+    def _alive(self) -> None:
+        """The watch delivered, or ended cleanly: the store follows the API again."""
+        if not self._proven:
+            self._proven = True
+            self._store.set_synced(True)
 
     def _follow(self, event: Event, version: str) -> str:
         kind, obj = str(event.get("type")), event.get("object") or {}

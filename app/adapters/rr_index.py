@@ -31,6 +31,7 @@ from app.adapters.kubernetes import (
     retry_after_header,
 )
 from app.adapters.reflector import Reflector, Restart, Timing, WatchFailed
+from app.pacing import Backoff
 from app.domain import MANAGED_BY, TERMINAL_PHASES, ObjectRef
 from app.service.ports import ActiveResource
 
@@ -180,11 +181,13 @@ class ActiveIndex:
         *,
         timeout: float,
         timing: Timing | None = None,
+        backoff: Backoff | None = None,
         on_sync: Callable[[bool], None] | None = None,
         on_restart: Callable[[str], None] | None = None,
     ) -> None:
         self._source = RemediationRequestSource(api, timeout=timeout)
         self._timing = timing or Timing()
+        self._backoff = backoff
         self._on_sync = on_sync or (lambda synced: None)
         self._on_restart = on_restart or (lambda reason: None)
         self._lock = threading.Lock()
@@ -235,6 +238,7 @@ class ActiveIndex:
             self,
             name="resource index",
             timing=self._timing,
+            backoff=self._backoff,
             on_restart=self._on_restart,
         )
         reflector.run(stop)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
+
+import pytest
 
 from tests.support.api import PROMETHEUS
 from tests.support.payloads import alert, unique, webhook
@@ -88,3 +91,25 @@ def test_a_slow_token_review_is_503_within_the_timeout(make_client, kube_api, ma
     elapsed = time.monotonic() - started
     assert response.status_code == 503
     assert elapsed < 0.5 + 1.0
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "ready"),
+    [
+        (None, b"{}", "application/json", 200),
+        (None, b'{"major": 1, "unknownField": []}', "application/json", 200),
+        (None, b"<html><body>502 Bad Gateway</body></html>", "text/html", 503),
+        (None, b"not json", "application/json", 503),
+        (500, None, "application/json", 503),
+    ],
+)
+def test_readiness_is_200_or_503_whatever_version_answers_and_never_a_traceback(
+    make_client, kube_api, caplog, status, body, content_type, ready
+):
+    kube_api.inject(path="^/version/?$", status=status, body=body, content_type=content_type)
+    with caplog.at_level(logging.WARNING):
+        answer = make_client().get("/readyz")
+    assert answer.status_code == ready
+    if ready == 503:
+        assert "kubernetes" in answer.get_json()["detail"]
+    assert not [record for record in caplog.records if record.exc_info]

@@ -19,3 +19,11 @@ def eventually(probe: Callable[[], T | None], *, within: float, what: str, every
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {within}s: {what}")
         time.sleep(every)
+
+
+def hold_for(seconds: float) -> None:
+    """Let `seconds` pass: for tests whose subject is what happens over a while (a fault held,
+    a steady state), not for waiting on something to happen."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.1))

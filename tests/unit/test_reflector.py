@@ -30,11 +30,13 @@ class Stop(threading.Event):
         self.clock, self.left = clock, waits
         self.waited: list[float | None] = []
 
+    until: float = float("inf")
+
     def wait(self, timeout: float | None = None) -> bool:
         self.waited.append(timeout)
         self.clock.now += timeout or 0
         self.left -= 1
-        if self.left <= 0:
+        if self.left <= 0 or self.clock.now >= self.until:
             self.set()
         return self.is_set()
 
@@ -45,6 +47,7 @@ class FakeApi:
     def __init__(self, clock: Clock, watches: list[Any], lists: list[Any] | None = None):
         self.clock, self.watches, self.lists = clock, watches, lists or []
         self.calls: list[str] = []
+        self.timeouts: list[int] = []
 
     def list(self) -> tuple[list[Mapping[str, Any]], str]:
         self.calls.append("list")
@@ -55,6 +58,7 @@ class FakeApi:
 
     def watch(self, version: str, *, timeout: int, read_timeout: float) -> Iterator[Any]:
         self.calls.append(f"watch@{version}")
+        self.timeouts.append(timeout)
         outcome = self.watches.pop(0) if self.watches else []
         if isinstance(outcome, Exception):
             raise outcome
@@ -98,12 +102,23 @@ def _run(api: FakeApi, clock: Clock, *, waits: int) -> tuple[Memory, Stop, list[
     return memory, stop, restarts
 
 
-def test_backoff_starts_at_0_8_s_doubles_to_30_s_and_jitters_up_to_twice_each_step():
+def test_backoff_starts_at_0_8_s_doubles_and_jitters_up_to_twice_each_step_never_past_30_s():
     clock = Clock()
     steady = Backoff(clock=clock, rand=lambda: 0.0)
     assert [steady.next() for _ in range(8)] == [0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 30.0, 30.0]
     jittered = Backoff(clock=clock, rand=lambda: 1.0)
-    assert [jittered.next() for _ in range(3)] == [1.6, 3.2, 6.4]
+    assert [jittered.next() for _ in range(7)] == [1.6, 3.2, 6.4, 12.8, 25.6, 30.0, 30.0]
+
+
+@pytest.mark.parametrize("jitter", [0.0, 0.5, 1.0])
+def test_a_watch_failing_for_a_minute_costs_at_most_twenty_requests(jitter):
+    clock = Clock()
+    api = FakeApi(clock, watches=[[] for _ in range(100)])
+    memory, stop = Memory(), Stop(clock, waits=100)
+    stop.until = clock.now + 60
+    Reflector(api, memory, name="t", clock=clock, rand=lambda: jitter).run(stop)
+    requests_in_a_minute = len(api.calls)
+    assert 8 <= requests_in_a_minute <= 20
 
 
 def test_backoff_starts_again_after_two_quiet_minutes():
@@ -125,7 +140,8 @@ def test_a_watch_that_ends_at_once_with_no_event_is_an_error_that_backs_off_then
     assert restarts == [Restart.SHORT_WATCH] * 3
     assert stop.waited == [0.8, 1.6, 3.2]
     assert api.calls == ["list", "watch@10"] * 3
-    assert memory.synced == [True, False] * 3
+    # After the first failure a list alone is not trusted: never synced again here.
+    assert memory.synced == [True] + [False] * 5
 
 
 def test_a_410_error_event_relists_after_the_backoff_and_other_errors_count_as_errors():
@@ -187,3 +203,17 @@ def test_restarts_are_logged_at_most_once_per_reason_every_thirty_seconds(caplog
 def test_every_restart_reason_is_a_label_the_metrics_know(reason):
     assert reason.value in INDEX_RESTART_REASONS
     assert len(INDEX_RESTART_REASONS) == len(Restart)
+
+
+def test_after_a_failure_a_short_probe_watch_must_show_life_before_the_index_says_synced():
+    clock = Clock()
+    stalled = WatchFailed(Restart.STALLED, "watch: no answer in time")
+    api = FakeApi(clock, watches=[stalled, [_event("BOOKMARK", "12")], []])
+
+    memory, _, restarts = _run(api, clock, waits=2)
+
+    assert restarts == [Restart.STALLED, Restart.SHORT_WATCH]
+    # Normal watch (10-20 s), then the probe (5 s) after the failure, then normal again.
+    assert api.timeouts == [10, 5, 10]
+    # synced: the first list; the failure; the relist, not trusted; the probe's bookmark.
+    assert memory.synced == [True, False, False, True, False]
