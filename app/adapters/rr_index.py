@@ -31,8 +31,8 @@ from app.adapters.kubernetes import (
     retry_after_header,
 )
 from app.adapters.reflector import Reflector, Restart, Timing, WatchFailed
-from app.pacing import Backoff
 from app.domain import MANAGED_BY, TERMINAL_PHASES, ObjectRef
+from app.pacing import Backoff
 from app.service.ports import ActiveResource
 
 SELECTOR = f"app.kubernetes.io/managed-by={MANAGED_BY}"

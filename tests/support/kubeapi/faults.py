@@ -16,7 +16,6 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-
 WATCH_MODES = frozenset({"end", "stall", "gone", "drop"})
 
 
