@@ -34,8 +34,9 @@ def per_second(metric: str, *, by: str = "", where: str = SEL) -> str:
 
 
 def share(metric: str, *, part: str, whole: str) -> str:
-    """Return the share of a counter's rate that the `part` series have of the `whole` ones."""
-    return f"{per_second(metric, where=part)} / {per_second(metric, where=whole)}"
+    """Return the share of a counter's rate that the `part` series have of the `whole` ones:
+    0 while there are none of the part (the series appear with their first event)."""
+    return f"({per_second(metric, where=part)} or vector(0)) / {per_second(metric, where=whole)}"
 
 
 def quantiles(histogram: str, *, by: str = "", where: str = SEL) -> list[tuple[str, str]]:
