@@ -52,6 +52,21 @@ def write_rules(prometheus_rule: Mapping[str, Any], path: Path) -> Path:
     return path
 
 
+def fast_config(
+    *, rules: list[Path], alertmanager: str, jobs: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Return a configuration that scrapes and evaluates every second, loads `rules` and sends
+    alerts to `alertmanager` (host:port); `jobs` maps each job's name to its static config."""
+    return {
+        "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+        "rule_files": [str(path) for path in rules],
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]},
+        "scrape_configs": [
+            {"job_name": name, "static_configs": [dict(static)]} for name, static in jobs.items()
+        ],
+    }
+
+
 class Prometheus:
     """One real Prometheus server on a free loopback port; use it as a context manager."""
 
