@@ -13,6 +13,7 @@ from tests.chart.helm import Helm, Manifest, one
 from tests.support.prometheus import promtool, write_rules
 
 UNIT_TESTS = Path(__file__).resolve().parent / "rules.test.yaml"
+README = Path(__file__).resolve().parents[2] / "README.md"
 RULES_NAME = "kubernaut-gateway-rules.yaml"  # the rule file rules.test.yaml names
 ON = {"prometheusRule.enabled": "true"}
 
@@ -146,3 +147,12 @@ def test_the_index_alert_is_left_out_when_the_resource_index_is_off(helm: Helm) 
     names = [a["alert"] for a in _alerts(rule)]
     assert "KubernautGatewayResourceIndexNotSynced" not in names
     assert len(names) == 10
+
+
+def test_every_alert_has_its_row_in_the_readme_where_its_runbook_url_points(
+    default_rule: Manifest,
+) -> None:
+    readme = README.read_text()
+    for alert in _alerts(default_rule):
+        anchor = alert["annotations"]["runbook_url"].rpartition("#")[2]
+        assert f'<a id="{anchor}"></a>`{alert["alert"]}`' in readme, alert["alert"]
