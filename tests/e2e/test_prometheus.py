@@ -213,17 +213,17 @@ def test_every_alert_of_the_chart_evaluates_in_prometheus(
 def test_every_dashboard_query_evaluates_and_every_panel_shows_data(
     pipeline: Pipeline, traffic: None, shipped: Shipped
 ) -> None:
-    queries = defaultdict(list)
+    queries: defaultdict[str, list[str]] = defaultdict(list)
     for title, expr in panel_queries(shipped.dashboard):
         queries[title].append(concrete(expr))
     empty: list[str] = []
 
-    def _numbers(expr: str) -> bool:
+    def has_number(expr: str) -> bool:
         """Tell whether a query has a sample that is a number (not NaN: nothing to divide)."""
         return any(s["value"][1] != "NaN" for s in pipeline.prometheus.query(expr))
 
     def every_panel_has_data() -> bool:
-        empty[:] = [t for t, exprs in queries.items() if not any(map(_numbers, exprs))]
+        empty[:] = [t for t, exprs in queries.items() if not any(map(has_number, exprs))]
         return not empty
 
     try:
