@@ -233,6 +233,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write the dashboard, or with --check say whether the committed file is current."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     check = parser.parse_args(argv).check
