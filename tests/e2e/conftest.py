@@ -29,13 +29,14 @@ def start_gateway(
 ) -> GatewayFactory:
     """Start `kubernaut-gateway serve` (gunicorn, 2 workers) with extra environment.
 
-    `traced=True` lets coverage measure the server (see tests/support/processes.py:running).
+    `traced=True` lets coverage measure the server (see tests/support/processes.py:running);
+    `bind` is an address chosen beforehand (default: a free port now).
     """
 
     @contextmanager
-    def start(*, traced: bool = False, **overrides: str) -> Iterator[Gateway]:
+    def start(*, traced: bool = False, bind: str = "", **overrides: str) -> Iterator[Gateway]:
         workdir = tmp_path_factory.mktemp("gateway")
-        bind = f"127.0.0.1:{free_port()}"
+        bind = bind or f"127.0.0.1:{free_port()}"
         env: Mapping[str, str] = {
             "GATEWAY_BIND": bind,
             "GATEWAY_WORKERS": "2",

@@ -53,12 +53,13 @@ def ensure_installed() -> str:
     return BINARY
 
 
-def webhook_receiver(name: str, url: str) -> dict[str, Any]:
-    """Return one receiver that posts every alert of a group (max_alerts 0) to `url`."""
-    return {
-        "name": name,
-        "webhook_configs": [{"url": url, "send_resolved": True, "max_alerts": 0}],
-    }
+def webhook_receiver(name: str, url: str, *, token: str = "") -> dict[str, Any]:
+    """Return one receiver that posts every alert of a group (max_alerts 0) to `url`, with
+    `token` as its bearer token when one is given."""
+    webhook: dict[str, Any] = {"url": url, "send_resolved": True, "max_alerts": 0}
+    if token:
+        webhook["http_config"] = {"authorization": {"credentials": token}}
+    return {"name": name, "webhook_configs": [webhook]}
 
 
 def routing_config(
@@ -264,6 +265,8 @@ class WebhookRecorder:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {"Content-Type": self.headers.get("Content-Type", "application/json")}
+                if "Authorization" in self.headers:  # a receiver's bearer token
+                    headers["Authorization"] = self.headers["Authorization"]
                 try:
                     answer = requests.post(
                         f"{recorder.upstream}{self.path}", data=body, headers=headers, timeout=30

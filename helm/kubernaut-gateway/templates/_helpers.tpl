@@ -73,3 +73,17 @@ kubernetes.fallbackNamespace: the release namespace). Settings the chart owns ar
 {{- define "kubernaut-gateway.authNamespace" -}}
 {{- (include "kubernaut-gateway.config" . | fromYaml).auth.namespace }}
 {{- end }}
+
+{{/*
+PromQL label matchers that select the gateway's series: prometheusRule.selector, else the job
+and namespace labels that the ServiceMonitor's scrapes carry (the Service's name, the release
+namespace).
+*/}}
+{{- define "kubernaut-gateway.metricsSelector" -}}
+{{- .Values.prometheusRule.selector | default (printf "job=%q,namespace=%q" (include "kubernaut-gateway.fullname" .) .Release.Namespace) }}
+{{- end }}
+
+{{/* An alert's runbook_url: prometheusRule.runbookUrl, then the alert's name in lowercase. */}}
+{{- define "kubernaut-gateway.runbookUrl" -}}
+{{- printf "%s%s" (index . 0).Values.prometheusRule.runbookUrl (lower (index . 1)) | quote }}
+{{- end }}
