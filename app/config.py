@@ -11,8 +11,7 @@ from typing import Any
 
 import yaml
 
-from app.adapters.breaker import BreakerSettings
-from app.domain import Severity, StormSettings
+from app.domain import BreakerSettings, Severity, StormSettings
 
 ENVIRONMENT_ALIASES: Mapping[str, str] = MappingProxyType(
     {"prod": "production", "stg": "staging", "stage": "staging", "dev": "development"}

@@ -1,4 +1,4 @@
-"""Plain domain objects: signals, fingerprints, outcomes. No I/O here."""
+"""Plain domain objects: signals, fingerprints, outcomes, settings. No I/O here."""
 
 from __future__ import annotations
 
@@ -104,6 +104,17 @@ class Result:
     outcome: Outcome
     remediation_request: ObjectRef | None = None
     occurrence_count: int | None = None
+
+
+@dataclass(frozen=True)
+class BreakerSettings:
+    """When to open (failure ratio over at least `min_calls` in `window` s) and for how long."""
+
+    failure_ratio: float = 0.5
+    min_calls: int = 10
+    window: float = 30.0
+    cool_down: float = 10.0
+    probes: int = 2
 
 
 @dataclass(frozen=True)

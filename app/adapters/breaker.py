@@ -5,20 +5,10 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from app.domain import BreakerSettings
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
-
-
-@dataclass(frozen=True)
-class BreakerSettings:
-    """When to open (failure ratio over at least `min_calls` in `window` s) and for how long."""
-
-    failure_ratio: float = 0.5
-    min_calls: int = 10
-    window: float = 30.0
-    cool_down: float = 10.0
-    probes: int = 2
 
 
 class CircuitBreaker:

@@ -1,6 +1,7 @@
 import pytest
 
-from app.adapters.breaker import CLOSED, HALF_OPEN, OPEN, BreakerSettings, CircuitBreaker
+from app.adapters.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+from app.domain import BreakerSettings
 
 SETTINGS = BreakerSettings(failure_ratio=0.5, min_calls=4, window=30, cool_down=10, probes=2)
 
