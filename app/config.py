@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from app.domain import BreakerSettings, Severity, StormSettings
+from app.redis_url import RedisUrlError, parse_redis_url
 
 ENVIRONMENT_ALIASES: Mapping[str, str] = MappingProxyType(
     {"prod": "production", "stg": "staging", "stage": "staging", "dev": "development"}
@@ -156,11 +157,9 @@ class Config:
 
     def check(self) -> list[str]:
         """Return what is wrong across settings."""
-        from app.adapters.redis_client import RedisUrlError, validate_redis_url
-
         problems = []
         try:
-            validate_redis_url(self.redis_url)
+            parse_redis_url(self.redis_url)
         except RedisUrlError as exc:
             problems.append(f"redis.url (REDIS_URL): {exc}")
         if self.drain_seconds >= self.graceful_timeout:
