@@ -73,11 +73,12 @@ class Signal:
 
     @cached_property
     def payload(self) -> bytes:
-        """The sender's JSON, compact and with sorted keys."""
+        """Return the sender's JSON, compact and with sorted keys."""
         return json.dumps(self.raw, separators=(",", ":"), sort_keys=True).encode()
 
     @cached_property
     def fingerprint(self) -> str:
+        """Return the identity of this signal's problem (see `fingerprint`)."""
         return fingerprint(
             signal_name=self.name,
             namespace=self.namespace,

@@ -77,10 +77,12 @@ class CircuitBreaker:
                 self._set(OPEN)
 
     def _cool_down_passed(self) -> None:
+        """Turn an open breaker half-open once its cool-down has passed."""
         if self._state == OPEN and self._clock() - self._opened_at >= self._settings.cool_down:
             self._set(HALF_OPEN)
 
     def _set(self, state: str) -> None:
+        """Enter `state`, restart what it counts, and report the change."""
         if state == OPEN:
             self._opened_at = self._clock()
         if state == HALF_OPEN:
