@@ -103,6 +103,7 @@ def test_no_two_settings_share_a_yaml_key_or_a_variable():
         ({"priorities": "P0"}, "classification.priorities"),
         ({"critical_event_reasons": 5}, "classification.criticalEventReasons"),
         ({"bind": ""}, "server.bind"),
+        ({"resource_index": "maybe"}, "kubernetes.resourceIndex"),
     ],
 )
 def test_each_kind_of_bad_value_is_named(values, culprit):
@@ -110,6 +111,11 @@ def test_each_kind_of_bad_value_is_named(values, culprit):
         Config.build(values)
     assert culprit in str(caught.value)
     assert "secret-pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("off", False), ("Yes", True), (False, False)])
+def test_a_switch_takes_a_yaml_boolean_or_the_usual_words(raw, expected):
+    assert Config.build({"resource_index": raw}).resource_index is expected
 
 
 def test_an_unreadable_or_malformed_file_is_reported(tmp_path):
