@@ -1,4 +1,4 @@
-"""Plain domain objects: signals, fingerprints, outcomes. No I/O here."""
+"""Plain domain objects: signals, fingerprints, outcomes, settings. No I/O here."""
 
 from __future__ import annotations
 
@@ -93,11 +93,12 @@ class Signal:
 
     @cached_property
     def payload(self) -> bytes:
-        """The sender's JSON, compact and with sorted keys."""
+        """Return the sender's JSON, compact and with sorted keys."""
         return json.dumps(self.raw, separators=(",", ":"), sort_keys=True).encode()
 
     @cached_property
     def fingerprint(self) -> str:
+        """Return the identity of this signal's problem (see `fingerprint`)."""
         return fingerprint(
             signal_name=self.name,
             namespace=self.namespace,
@@ -124,6 +125,17 @@ class Result:
     outcome: Outcome
     remediation_request: ObjectRef | None = None
     occurrence_count: int | None = None
+
+
+@dataclass(frozen=True)
+class BreakerSettings:
+    """When to open (failure ratio over at least `min_calls` in `window` s) and for how long."""
+
+    failure_ratio: float = 0.5
+    min_calls: int = 10
+    window: float = 30.0
+    cool_down: float = 10.0
+    probes: int = 2
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from app.domain import BreakerSettings
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
 # Run a callable after a delay (in seconds), on another thread.
@@ -16,17 +17,6 @@ def _timer(delay: float, action: Callable[[], None]) -> None:
     timer = threading.Timer(delay, action)
     timer.daemon = True
     timer.start()
-
-
-@dataclass(frozen=True)
-class BreakerSettings:
-    """When to open (failure ratio over at least `min_calls` in `window` s) and for how long."""
-
-    failure_ratio: float = 0.5
-    min_calls: int = 10
-    window: float = 30.0
-    cool_down: float = 10.0
-    probes: int = 2
 
 
 class CircuitBreaker:
@@ -97,6 +87,7 @@ class CircuitBreaker:
                 self._set(OPEN)
 
     def _cool_down_passed(self) -> None:
+        """Turn an open breaker half-open once its cool-down has passed."""
         if self._state == OPEN and self._clock() - self._opened_at >= self._settings.cool_down:
             self._set(HALF_OPEN)
 
@@ -106,6 +97,7 @@ class CircuitBreaker:
             self._cool_down_passed()
 
     def _set(self, state: str) -> None:
+        """Enter `state`, restart what it counts, and report the change."""
         if state == OPEN:
             self._opened_at = self._clock()
             self._schedule(self._settings.cool_down, self._refresh)

@@ -370,6 +370,7 @@ def test_a_sentinel_url_lists_every_sentinel_and_keeps_the_passwords_apart():
         ("redis://:pass/" + SECRET + "@host:6379/0", "percent-encode"),
         (f"redis+sentinel://host/m?sentinel_password={SECRET}&bogus=1", "unsupported query"),
         (f"redis://user:{SECRET}@host:6379/0?db=zero", "Invalid value for 'db'"),
+        (f"redis://:{SECRET}@host/0?retry_on_error=Bogus", "Invalid value for .retry_on_error"),
     ],
 )
 def test_a_bad_url_raises_a_clear_error_that_never_shows_the_password(url, message):

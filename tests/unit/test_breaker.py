@@ -3,7 +3,8 @@ from collections.abc import Callable
 import pytest
 from prometheus_client import CollectorRegistry
 
-from app.adapters.breaker import CLOSED, HALF_OPEN, OPEN, BreakerSettings, CircuitBreaker
+from app.adapters.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+from app.domain import BreakerSettings
 from app.metrics import Metrics
 
 SETTINGS = BreakerSettings(failure_ratio=0.5, min_calls=4, window=30, cool_down=10, probes=2)
