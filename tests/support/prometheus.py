@@ -17,8 +17,7 @@ from typing import Any
 import requests
 import yaml
 
-from app.sandbox.run import stop_process
-from tests.support.processes import free_port
+from tests.support.processes import free_port, stop_process
 
 BINARY = os.environ.get("PROMETHEUS_BIN", "/usr/bin/prometheus")
 PROMTOOL = os.environ.get("PROMTOOL_BIN", "/usr/bin/promtool")

@@ -8,7 +8,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from app.metrics import GatewayMetrics
+from app.metrics import Metrics
 
 # Series the dashboard and the alerts read that the gateway does not export, and who does.
 FROM_ELSEWHERE = {
@@ -51,7 +51,7 @@ def variable_metric(query: str) -> str:
 def exported_series() -> set[str]:
     """Return every series name the gateway's metrics are exposed as."""
     registry = CollectorRegistry()
-    GatewayMetrics(registry)
+    Metrics(registry)
     return {
         family.name + suffix for family in registry.collect() for suffix in _SERIES[family.type]
     }

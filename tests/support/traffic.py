@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from app.sandbox.kubeapi import TokenIdentity
+from tests.support.kubeapi import TokenIdentity
 from tests.support.payloads import alert, core_event, unique, webhook
 
 PROMETHEUS = "/api/v1/signals/prometheus"
