@@ -9,11 +9,12 @@ from prometheus_client import CollectorRegistry
 from app.adapters.auth import Access, KubernetesAuthenticator
 from app.adapters.breaker import CircuitBreaker
 from app.adapters.kubernetes import KubernetesApi, api_client, import_client_classes
-from app.adapters.redis_client import redis_from_url
+from app.adapters.redis_client import RedisUrlError, redis_from_url
 from app.adapters.redis_store import RedisSignalStore
 from app.adapters.rr_index import ActiveIndex
-from app.config import Config
+from app.config import Config, ConfigError
 from app.metrics import Metrics
+from app.redis_url import parse_redis_url
 from app.service.classify import Classifier, NamespaceCache
 from app.service.health import Readiness
 from app.service.ingest import IngestService, utc_now
@@ -95,6 +96,17 @@ def build(config: Config) -> Services:
         auth=auth,
         index=index,
     )
+
+
+def check(config: Config) -> None:
+    """Raise ConfigError for what only a client itself can judge, connecting to nothing (a
+    Cluster client connects as it is built: its URL is checked in full by app.redis_url)."""
+    if parse_redis_url(config.redis_url).topology == "cluster":
+        return
+    try:
+        redis_from_url(config.redis_url, timeout=config.redis_timeout).close()
+    except RedisUrlError as exc:
+        raise ConfigError([f"redis.url (REDIS_URL): {exc}"]) from None
 
 
 def preload() -> None:

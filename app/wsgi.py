@@ -50,7 +50,10 @@ def prepare_metrics_dir() -> Path:
 
 def serve() -> int:
     """Run the production server until it is told to stop."""
+    from app import bootstrap
+
     config = config_from_environ()
+    bootstrap.check(config)
     directory = prepare_metrics_dir()
     from app.logs import configure_logging
     from app.server import GunicornServer

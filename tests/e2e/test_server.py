@@ -88,3 +88,17 @@ def test_an_invalid_configuration_stops_start_up_naming_every_problem():
     assert "GATEWAY_AUTH_MODE" in result.stderr
     assert "GATEWAY_DEDUP_TTL" in result.stderr
     assert result.stderr.count("kubernaut-gateway: invalid configuration") == 1
+
+
+def test_a_redis_url_only_the_client_can_refuse_stops_start_up_too():
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "serve"],
+        env={"REDIS_URL": "redis://127.0.0.1:1/0?retry_on_error=Bogus", "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "REDIS_URL" in result.stderr
+    assert "retry_on_error" in result.stderr
