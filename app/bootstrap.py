@@ -11,6 +11,7 @@ from app.adapters.breaker import CircuitBreaker
 from app.adapters.kubernetes import KubernetesApi, api_client, import_client_classes
 from app.adapters.redis_client import RedisUrlError, redis_from_url
 from app.adapters.redis_store import RedisSignalStore
+from app.adapters.reflector import Timing
 from app.adapters.rr_index import ActiveIndex
 from app.config import Config, ConfigError
 from app.metrics import Metrics
@@ -40,6 +41,7 @@ def build(config: Config) -> Services:
         index = ActiveIndex(
             api,
             timeout=config.kubernetes_timeout,
+            timing=Timing(watch_seconds=config.watch_timeout),
             on_sync=metrics.observe_index,
             on_restart=metrics.observe_index_restart,
         )

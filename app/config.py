@@ -253,6 +253,14 @@ class Config:
         '"has this fingerprint an active resource?" from memory, so a create is one API call; '
         "`false`: a label lookup before each create",
     )
+    watch_timeout: int = setting(
+        300,
+        key="kubernetes.watchTimeoutSeconds",
+        env="GATEWAY_WATCH_TIMEOUT",
+        parse=positive(int),
+        doc="the resource index's watches last this long to twice this long (randomly, as "
+        "client-go's); one silent for that plus 30 s is restarted as stalled",
+    )
     kubernetes_retry_budget: float = setting(
         5.0,
         key="kubernetes.retryBudgetSeconds",

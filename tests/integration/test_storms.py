@@ -114,7 +114,7 @@ def test_a_storm_ends_after_a_quiet_period_and_a_later_storm_gets_a_new_resource
     namespace = make_namespace()
     alertname = unique("PodDown")
 
-    def fire_seven(prefix: str) -> list[dict]:
+    def fire_seven(prefix):
         # One webhook: its alerts share one moment, so a loaded machine cannot spread them
         # over more than the short window.
         alerts = [
