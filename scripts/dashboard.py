@@ -123,10 +123,13 @@ ROWS: list[tuple[str, list[Panel]]] = [
         Panel("Retries", "Kubernetes API calls retried, by operation.",
               [(per_second("gateway_kubernetes_retries_total", by="operation"), "{{operation}}")],
               "ops"),
-        Panel("Circuit breaker open", "1 while a worker's breaker in the pod is open or half-open.",
-              [(f"max by (pod) (gateway_circuit_breaker_open{{{SEL}}})", "{{pod}}")]),
+        Panel("Circuit breaker open", "1 while a worker's breaker in the pod is open.",
+              [(f"max by (pod) (gateway_circuit_breaker_open{{{SEL}}})", "{{pod}}")], width=8),
         Panel("Resource index synced", "1 while every worker's index in the pod follows the API.",
-              [(f"min by (pod) (gateway_resource_index_synced{{{SEL}}})", "{{pod}}")]),
+              [(f"min by (pod) (gateway_resource_index_synced{{{SEL}}})", "{{pod}}")], width=8),
+        Panel("Resource index restarts", "Relists after a failed list or watch, by reason.",
+              [(per_second("gateway_resource_index_restarts_total", by="reason"), "{{reason}}")],
+              "ops", 8),
     ]),
 ]
 # fmt: on
