@@ -42,7 +42,7 @@ SCRIPTS = (
     "take_token",
 )
 # Lua libraries a script needs, prepended to its source (a script cannot load another).
-LIBRARIES = {"record_signals": ("token_bucket",), "take_token": ("token_bucket",)}
+LIBRARIES = {"record_signals": ("token_bucket", "storm"), "take_token": ("token_bucket",)}
 STORM_MEMBER = "storm:"
 TAG_LENGTH = 11  # storm_tag()'s length
 log = logging.getLogger(__name__)
