@@ -512,7 +512,7 @@ class Bench:
                 if {result["status"] for result in results} != {expected}:
                     raise BenchError(f"active records: not every alert {expected}: {results}")
                 keys += [
-                    store.key(
+                    store.keys.record(
                         result["fingerprint"],
                         StormScope("production", alert["labels"]["alertname"]),
                     )

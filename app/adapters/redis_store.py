@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import threading
 import time
@@ -17,6 +15,15 @@ from redis.cluster import RedisCluster
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError, RedisClusterException
 
+from app.adapters.redis_keys import (
+    STORM_MEMBER,
+    KeyLayout,
+    full_name,
+    member_fingerprint,
+    short_id,
+    stored_name,
+    storm_tag,
+)
 from app.domain import ObjectRef, StormSettings
 from app.service.errors import OverRateLimit, StoreUnavailable
 from app.service.ports import (
@@ -43,52 +50,7 @@ SCRIPTS = (
 )
 # Lua libraries a script needs, prepended to its source (a script cannot load another).
 LIBRARIES = {"record_signals": ("token_bucket", "storm"), "take_token": ("token_bucket",)}
-STORM_MEMBER = "storm:"
-TAG_LENGTH = 11  # storm_tag()'s length
 log = logging.getLogger(__name__)
-
-
-def short_id(fingerprint: str) -> str:
-    """Return a fingerprint's first 128 bits in 22 characters (base64url): smaller keys, and
-    unique within its scope's keys for any practical number of fingerprints."""
-    return base64.urlsafe_b64encode(bytes.fromhex(fingerprint[:32])).rstrip(b"=").decode()
-
-
-def stored_name(fingerprint: str, name: str) -> str:
-    """Return a resource name as a fingerprint's record holds it: the fingerprint's own name,
-    rr-<its 12 hex>-<suffix>, as just the suffix (a record takes 16 bytes less of Redis);
-    another name with a "-" (a storm resource's) as is; any other after "=", which no
-    Kubernetes name contains."""
-    own = f"rr-{fingerprint[:12]}-"
-    suffix = name[len(own) :] if name.startswith(own) else ""
-    if suffix and "-" not in suffix:
-        return suffix
-    return name if "-" in name else "=" + name
-
-
-def full_name(fingerprint: str, stored: str) -> str:
-    """Return the name that stored_name() stored for a fingerprint (or its first 12 hex
-    digits). Records written before names were stored short hold the gateway's full names,
-    which all have a "-", and read as they are."""
-    if stored.startswith("="):
-        return stored[1:]
-    if "-" in stored or not stored:
-        return stored
-    return f"rr-{fingerprint[:12]}-{stored}"
-
-
-def member_fingerprint(member: str) -> str:
-    """Return the leading hex digits of a record's fingerprint (32 of them) from its id."""
-    encoded = member[TAG_LENGTH:]
-    return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).hex()
-
-
-def storm_tag(scope: StormScope) -> str:
-    """Return the hash tag of a scope's keys: 64 bits of its digest in 11 characters
-    (base64url), one cluster slot per scope. As 16 hex digits, a record's key took a 64-byte
-    allocation in Redis instead of 48."""
-    digest = hashlib.sha256(f"{scope.namespace}:{scope.signal_name}".encode()).digest()
-    return base64.urlsafe_b64encode(digest[:8]).rstrip(b"=").decode()
 
 
 def _load(name: str) -> str:
@@ -144,9 +106,8 @@ REDIS_ERRORS = (redis.RedisError, RedisClusterException)
 
 
 class RedisSignalStore:
-    """Dedup records and storm state. A record lives under `{prefix}d:{<scope tag>}<short id>`,
-    next to its storm scope's keys `{prefix}storm:{<scope tag>}...`: one hash tag, so one script
-    call (one Cluster slot) covers a scope's signals and their storm."""
+    """Dedup records and storm state, and the status writes they make due; `keys` names
+    where each lives."""
 
     def __init__(
         self,
@@ -162,11 +123,10 @@ class RedisSignalStore:
         self._connect = client if callable(client) else (lambda: client)
         self._connected: AnyRedis | None = None
         self._lock = threading.Lock()
-        self._prefix = prefix
+        self.keys = KeyLayout(prefix)
         self._ttl_ms = int(ttl * 1000)
         self._claim_ttl_ms = int(claim_ttl * 1000)
         self._status_interval_ms = int(status_interval * 1000)
-        self.queue_key = f"{prefix}occurrences"
         self._storms = storms or StormSettings()
         s = self._storms
         self._record_settings = [
@@ -198,17 +158,6 @@ class RedisSignalStore:
                 self._cluster = isinstance(client, RedisCluster)
                 self._connected = client
             return self._connected
-
-    def member(self, fingerprint: str, scope: StormScope) -> str:
-        """Return the record's id: its scope's tag and the fingerprint's short id."""
-        return storm_tag(scope) + short_id(fingerprint)
-
-    def key(self, fingerprint: str, scope: StormScope) -> str:
-        """Return the key of a fingerprint's record."""
-        return self._record_key(self.member(fingerprint, scope))
-
-    def _record_key(self, member: str) -> str:
-        return f"{self._prefix}d:{{{member[:TAG_LENGTH]}}}{member[TAG_LENGTH:]}"
 
     def record(
         self,
@@ -261,21 +210,21 @@ class RedisSignalStore:
         now_ms: int,
         admission: Admission | None,
     ) -> tuple[list[int], list[Any]]:
-        keys = [] if self._cluster else [self.queue_key]
+        keys = [] if self._cluster else [self.keys.queue]
         args: list[Any] = [now_ms, *self._record_settings, 0 if self._cluster else 1]
         if admission:
-            keys.append(self._bucket_key(admission.caller))
+            keys.append(self.keys.bucket(admission.caller))
             args += [admission.rate, admission.burst, len(batch)]
         else:
             args += [0, 0, len(batch)]
         order: list[int] = []
         for tag, indexes in batch:
-            keys += self._storm_keys(tag)
+            keys += self.keys.storm(tag)
             args += [STORM_MEMBER + tag, len(indexes)]
             for index in indexes:
                 observation = observations[index]
                 member = tag + short_id(observation.fingerprint)
-                keys.append(self._record_key(member))
+                keys.append(self.keys.record_of(member))
                 ref = observation.ref
                 name = ref.name or "-"
                 args += [
@@ -324,7 +273,7 @@ class RedisSignalStore:
         """Cluster: the status writes a reply asks for (standalone queues them in the script)."""
         kind = _text(entry[0])
         if kind == "d" and int(entry[5]):
-            due[self.member(observation.fingerprint, observation.scope)] = int(entry[5])
+            due[self.keys.member(observation.fingerprint, observation.scope)] = int(entry[5])
         elif kind == "a" and int(entry[5]):
             tag = storm_tag(observation.scope)
             due[STORM_MEMBER + tag] = now_ms + self._status_interval_ms
@@ -341,15 +290,15 @@ class RedisSignalStore:
         extra = (adopted.occurrence_count, adopted.first_seen_ms) if adopted else (0, 0)
         name = stored_name(observation.fingerprint, ref.name)
         args = [now_ms, self._ttl_ms, observation.token, ref.namespace, name, *extra]
-        key = self.key(observation.fingerprint, observation.scope)
+        key = self.keys.record(observation.fingerprint, observation.scope)
         count = int(self._run("confirm", [key], args))
         return count or None
 
     def give_back(self, observation: Observation, *, now_ms: int) -> None:
         """Release the claim and take the signal out of its scope's rate window."""
-        key = self.key(observation.fingerprint, observation.scope)
+        key = self.keys.record(observation.fingerprint, observation.scope)
         self._run("release", [key], [now_ms, self._ttl_ms, observation.token])
-        rate_key = self._storm_keys(storm_tag(observation.scope))[1]
+        rate_key = self.keys.storm(storm_tag(observation.scope)).rate
         try:
             self._client.zrem(rate_key, f"{now_ms}:{observation.token}")
         except REDIS_ERRORS as exc:
@@ -368,13 +317,13 @@ class RedisSignalStore:
         """Pop fingerprints whose status write is due; each goes to exactly one caller."""
         try:
             due: list[Any] = self._client.zrangebyscore(
-                self.queue_key, "-inf", now_ms, start=0, num=limit
+                self.keys.queue, "-inf", now_ms, start=0, num=limit
             )
             if not due:
                 return []
             pipe = self._client.pipeline(transaction=False)
             for member in due:
-                pipe.zrem(self.queue_key, member)
+                pipe.zrem(self.keys.queue, member)
             won = pipe.execute()
         except REDIS_ERRORS as exc:
             raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
@@ -387,7 +336,7 @@ class RedisSignalStore:
         if member.startswith(STORM_MEMBER):
             return self._take_storm(member.removeprefix(STORM_MEMBER), now_ms=now_ms)
         reply = self._run(
-            "take_occurrences", [self._record_key(member)], [now_ms, self._status_interval_ms]
+            "take_occurrences", [self.keys.record_of(member)], [now_ms, self._status_interval_ms]
         )
         if reply[0] == 0:
             return None
@@ -403,22 +352,19 @@ class RedisSignalStore:
 
     def requeue(self, member: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
         """Queue a status write again; after a failed write, mark the figures unwritten."""
-        if member.startswith(STORM_MEMBER):
-            key = self._storm_keys(member.removeprefix(STORM_MEMBER))[0]
-        else:
-            key = self._record_key(member)
+        key = self.keys.queued(member)
         if failed and not self._run("retake_later", [key], [now_ms]):
             return
         self._queue(member, due_ms=due_ms)
 
     def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
         """Mark the storm resource created, or end the storm if it could not be."""
-        key = self._storm_keys(storm_tag(scope))[0]
+        key = self.keys.storm(storm_tag(scope)).scope
         self._run("settle_storm", [key], [token, int(created)])
 
     def _take_storm(self, tag: str, *, now_ms: int) -> StormAggregation | int | None:
-        keys = self._storm_keys(tag)
-        reply = self._run("take_storm", [keys[0], keys[3]], [now_ms])
+        storm = self.keys.storm(tag)
+        reply = self._run("take_storm", [storm.scope, storm.affected], [now_ms])
         if reply[0] == 0:
             return None
         if reply[0] == 1:
@@ -432,25 +378,21 @@ class RedisSignalStore:
             affected=tuple(_text(a) for a in affected),
         )
 
-    def _storm_keys(self, tag: str) -> list[str]:
-        base = f"{self._prefix}storm:{{{tag}}}"
-        return [base, f"{base}:rate", f"{base}:pattern", f"{base}:affected"]
-
     def _queue(self, member: str, *, due_ms: int) -> None:
         self._queue_all({member: due_ms})
 
     def _queue_all(self, due: dict[str, int]) -> None:
         try:
             pipe = self._client.pipeline(transaction=False)
-            pipe.zadd(self.queue_key, due)
-            pipe.pexpire(self.queue_key, self._ttl_ms)
+            pipe.zadd(self.keys.queue, due)
+            pipe.pexpire(self.keys.queue, self._ttl_ms)
             pipe.execute()
         except REDIS_ERRORS as exc:
             raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
 
     def take_token(self, caller: str, *, now_ms: int, rate: float, burst: int) -> float:
         """Take a request token for `caller`; return 0, or the seconds until one is free."""
-        wait_ms = self._run("take_token", [self._bucket_key(caller)], [now_ms, rate, burst])
+        wait_ms = self._run("take_token", [self.keys.bucket(caller)], [now_ms, rate, burst])
         return int(wait_ms) / 1000
 
     def _admit(self, admission: Admission, *, now_ms: int) -> None:
@@ -459,10 +401,6 @@ class RedisSignalStore:
         )
         if wait:
             raise OverRateLimit(admission.caller, wait)
-
-    def _bucket_key(self, caller: str) -> str:
-        tag = hashlib.sha256(caller.encode()).hexdigest()[:16]
-        return f"{self._prefix}rl:{{{tag}}}"
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless Redis answers."""

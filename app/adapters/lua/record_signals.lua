@@ -9,7 +9,7 @@
 --
 -- A record (hash): s state (p pending claim, c created, a aggregated, r released), c count,
 --   f first seen ms, l last seen ms, r resolved ms, t claim token, ns/n resource (n is just
---   the suffix of the fingerprint's own rr-<12 hex>-<suffix>: redis_store.stored_name()),
+--   the suffix of the fingerprint's own rr-<12 hex>-<suffix>: redis_keys.stored_name()),
 --   d ms when the count last became unwritten to Kubernetes, w ms of the last status write.
 --   A pending claim lives only the claim TTL, so a dead holder never leaves a fingerprint stuck;
 --   concurrent repeats count as duplicates of the pending claim.
