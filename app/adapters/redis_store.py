@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable, Sequence
-from importlib import resources
 from typing import Any
 
-import hiredis
-import redis
-from redis.cluster import RedisCluster
-from redis.commands.core import Script
-from redis.exceptions import NoScriptError, RedisClusterException
-
+from app.adapters.redis_client import AnyRedis
 from app.adapters.redis_keys import (
     STORM_MEMBER,
     KeyLayout,
@@ -24,6 +16,7 @@ from app.adapters.redis_keys import (
     stored_name,
     storm_tag,
 )
+from app.adapters.redis_scripts import Scripts, ScriptTimer, translate_errors
 from app.domain import ObjectRef, StormSettings
 from app.service.errors import OverRateLimit, StoreUnavailable
 from app.service.ports import (
@@ -37,72 +30,11 @@ from app.service.ports import (
     StormScope,
 )
 
-ScriptTimer = Callable[[str, float], None]
-SCRIPTS = (
-    "record_signals",
-    "confirm",
-    "release",
-    "take_occurrences",
-    "retake_later",
-    "settle_storm",
-    "take_storm",
-    "take_token",
-)
-# Lua libraries a script needs, prepended to its source (a script cannot load another).
-LIBRARIES = {"record_signals": ("token_bucket", "storm"), "take_token": ("token_bucket",)}
 log = logging.getLogger(__name__)
-
-
-def _load(name: str) -> str:
-    """Return a script's source, after the libraries it needs."""
-    return "".join(_read(part) for part in (*LIBRARIES.get(name, ()), name))
-
-
-def _read(name: str) -> str:
-    return (resources.files("app.adapters") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
 
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value or "")
-
-
-AnyRedis = redis.Redis | RedisCluster
-
-
-def evalsha(client: redis.Redis, script: Script, keys: list[str], args: list[Any]) -> Any:
-    """Run a registered script on one of the client's pooled connections.
-
-    What ``script(keys, args, client)`` does, under the same retry policy (the connection's:
-    a dropped or timed-out attempt disconnects and is sent again), without redis-py's generic
-    command dispatch around it: its per-command observability hooks and wrappers cost a
-    duplicate request about 30 µs of CPU (of about 430 µs in one process). The command is
-    packed by hiredis itself, once: redis-py's packer walks the arguments in Python first,
-    which costs a 50-alert request (469 arguments) about 146 µs instead of 48. A NOSCRIPT
-    reply (Redis restarted or flushed its scripts) goes to ``script()``, which loads the
-    script.
-    """
-    pool = client.connection_pool
-    connection = pool.get_connection()
-    packed = [hiredis.pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))]
-
-    def send() -> Any:
-        connection.send_packed_command(packed)  # type: ignore[no-untyped-call]
-        return connection.read_response()
-
-    def drop(_error: Exception) -> None:
-        connection.disconnect()  # type: ignore[no-untyped-call]
-
-    try:
-        return connection.retry.call_with_retry(send, drop)
-    except NoScriptError:
-        pass
-    finally:
-        pool.release(connection)
-    return script(keys=keys, args=args, client=client)
-
-
-# A cluster client raises RedisClusterException (not a RedisError) when no node answers.
-REDIS_ERRORS = (redis.RedisError, RedisClusterException)
 
 
 class RedisSignalStore:
@@ -120,9 +52,7 @@ class RedisSignalStore:
         storms: StormSettings | None = None,
         timer: ScriptTimer | None = None,
     ) -> None:
-        self._connect = client if callable(client) else (lambda: client)
-        self._connected: AnyRedis | None = None
-        self._lock = threading.Lock()
+        self._scripts = Scripts(client if callable(client) else (lambda: client), timer=timer)
         self.keys = KeyLayout(prefix)
         self._ttl_ms = int(ttl * 1000)
         self._claim_ttl_ms = int(claim_ttl * 1000)
@@ -140,24 +70,6 @@ class RedisSignalStore:
             s.max_affected,
             int(s.quiet_period * 1000),
         ]
-        self._timer = timer
-        self._sources = {name: _load(name) for name in SCRIPTS}
-        self._scripts: dict[str, Script] = {}
-        self._cluster = False
-
-    @property
-    def _client(self) -> AnyRedis:
-        """Connect on first use: a Redis that is down at start-up is a 503, not a crash."""
-        with self._lock:
-            if self._connected is None:
-                try:
-                    client = self._connect()
-                except REDIS_ERRORS as exc:
-                    raise StoreUnavailable(f"redis: {type(exc).__name__}") from exc
-                self._scripts = {n: client.register_script(s) for n, s in self._sources.items()}
-                self._cluster = isinstance(client, RedisCluster)
-                self._connected = client
-            return self._connected
 
     def record(
         self,
@@ -176,7 +88,7 @@ class RedisSignalStore:
         groups: dict[str, list[int]] = {}
         for index, observation in enumerate(observations):
             groups.setdefault(storm_tag(observation.scope), []).append(index)
-        cluster = self._is_cluster()
+        cluster = self._scripts.cluster
         if admission and (cluster or not observations):
             self._admit(admission, now_ms=now_ms)
             admission = None
@@ -210,8 +122,9 @@ class RedisSignalStore:
         now_ms: int,
         admission: Admission | None,
     ) -> tuple[list[int], list[Any]]:
-        keys = [] if self._cluster else [self.keys.queue]
-        args: list[Any] = [now_ms, *self._record_settings, 0 if self._cluster else 1]
+        cluster = self._scripts.cluster
+        keys = [] if cluster else [self.keys.queue]
+        args: list[Any] = [now_ms, *self._record_settings, 0 if cluster else 1]
         if admission:
             keys.append(self.keys.bucket(admission.caller))
             args += [admission.rate, admission.burst, len(batch)]
@@ -234,14 +147,10 @@ class RedisSignalStore:
                     observation.resource,
                 ]
                 order.append(index)
-        reply = self._run("record_signals", keys, args)
+        reply = self._scripts.run("record_signals", keys=keys, args=args)
         if admission and not isinstance(reply[0], list) and _text(reply[0]) == "l":
             raise OverRateLimit(admission.caller, int(reply[1]) / 1000)
         return order, reply
-
-    def _is_cluster(self) -> bool:
-        self._client  # noqa: B018 - connects, which tells the topology
-        return self._cluster
 
     @staticmethod
     def _recorded(entry: list[Any], fingerprint: str) -> Recorded:
@@ -291,18 +200,16 @@ class RedisSignalStore:
         name = stored_name(observation.fingerprint, ref.name)
         args = [now_ms, self._ttl_ms, observation.token, ref.namespace, name, *extra]
         key = self.keys.record(observation.fingerprint, observation.scope)
-        count = int(self._run("confirm", [key], args))
+        count = int(self._scripts.run("confirm", keys=[key], args=args))
         return count or None
 
     def give_back(self, observation: Observation, *, now_ms: int) -> None:
         """Release the claim and take the signal out of its scope's rate window."""
         key = self.keys.record(observation.fingerprint, observation.scope)
-        self._run("release", [key], [now_ms, self._ttl_ms, observation.token])
+        self._scripts.run("release", keys=[key], args=[now_ms, self._ttl_ms, observation.token])
         rate_key = self.keys.storm(storm_tag(observation.scope)).rate
-        try:
-            self._client.zrem(rate_key, f"{now_ms}:{observation.token}")
-        except REDIS_ERRORS as exc:
-            raise StoreUnavailable(f"redis storm: {type(exc).__name__}") from exc
+        with translate_errors("redis storm"):
+            self._scripts.client.zrem(rate_key, f"{now_ms}:{observation.token}")
 
     def _give_back_quietly(self, observation: Observation, *, now_ms: int) -> None:
         try:
@@ -315,18 +222,16 @@ class RedisSignalStore:
 
     def due_occurrences(self, *, now_ms: int, limit: int) -> list[str]:
         """Pop fingerprints whose status write is due; each goes to exactly one caller."""
-        try:
-            due: list[Any] = self._client.zrangebyscore(
-                self.keys.queue, "-inf", now_ms, start=0, num=limit
-            )
+        queue = self.keys.queue
+        with translate_errors("redis occurrence queue"):
+            client = self._scripts.client
+            due: list[Any] = client.zrangebyscore(queue, "-inf", now_ms, start=0, num=limit)
             if not due:
                 return []
-            pipe = self._client.pipeline(transaction=False)
+            pipe = client.pipeline(transaction=False)
             for member in due:
-                pipe.zrem(self.keys.queue, member)
+                pipe.zrem(queue, member)
             won = pipe.execute()
-        except REDIS_ERRORS as exc:
-            raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
         return [_text(member) for member, mine in zip(due, won, strict=True) if mine]
 
     def take_occurrences(
@@ -335,8 +240,10 @@ class RedisSignalStore:
         """Return what to write now for a queued member, the ms when it is due, or None."""
         if member.startswith(STORM_MEMBER):
             return self._take_storm(member.removeprefix(STORM_MEMBER), now_ms=now_ms)
-        reply = self._run(
-            "take_occurrences", [self.keys.record_of(member)], [now_ms, self._status_interval_ms]
+        reply = self._scripts.run(
+            "take_occurrences",
+            keys=[self.keys.record_of(member)],
+            args=[now_ms, self._status_interval_ms],
         )
         if reply[0] == 0:
             return None
@@ -353,18 +260,18 @@ class RedisSignalStore:
     def requeue(self, member: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
         """Queue a status write again; after a failed write, mark the figures unwritten."""
         key = self.keys.queued(member)
-        if failed and not self._run("retake_later", [key], [now_ms]):
+        if failed and not self._scripts.run("retake_later", keys=[key], args=[now_ms]):
             return
         self._queue(member, due_ms=due_ms)
 
     def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
         """Mark the storm resource created, or end the storm if it could not be."""
         key = self.keys.storm(storm_tag(scope)).scope
-        self._run("settle_storm", [key], [token, int(created)])
+        self._scripts.run("settle_storm", keys=[key], args=[token, int(created)])
 
     def _take_storm(self, tag: str, *, now_ms: int) -> StormAggregation | int | None:
         storm = self.keys.storm(tag)
-        reply = self._run("take_storm", [storm.scope, storm.affected], [now_ms])
+        reply = self._scripts.run("take_storm", keys=[storm.scope, storm.affected], args=[now_ms])
         if reply[0] == 0:
             return None
         if reply[0] == 1:
@@ -382,17 +289,17 @@ class RedisSignalStore:
         self._queue_all({member: due_ms})
 
     def _queue_all(self, due: dict[str, int]) -> None:
-        try:
-            pipe = self._client.pipeline(transaction=False)
+        with translate_errors("redis occurrence queue"):
+            pipe = self._scripts.client.pipeline(transaction=False)
             pipe.zadd(self.keys.queue, due)
             pipe.pexpire(self.keys.queue, self._ttl_ms)
             pipe.execute()
-        except REDIS_ERRORS as exc:
-            raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
 
     def take_token(self, caller: str, *, now_ms: int, rate: float, burst: int) -> float:
         """Take a request token for `caller`; return 0, or the seconds until one is free."""
-        wait_ms = self._run("take_token", [self.keys.bucket(caller)], [now_ms, rate, burst])
+        wait_ms = self._scripts.run(
+            "take_token", keys=[self.keys.bucket(caller)], args=[now_ms, rate, burst]
+        )
         return int(wait_ms) / 1000
 
     def _admit(self, admission: Admission, *, now_ms: int) -> None:
@@ -404,21 +311,5 @@ class RedisSignalStore:
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless Redis answers."""
-        try:
-            self._client.ping()
-        except REDIS_ERRORS as exc:
-            raise StoreUnavailable(f"redis: {type(exc).__name__}") from exc
-
-    def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
-        started = time.perf_counter()
-        try:
-            client = self._client
-            script = self._scripts[name]
-            if isinstance(client, RedisCluster):
-                return script(keys=keys, args=args, client=client)
-            return evalsha(client, script, keys, args)
-        except REDIS_ERRORS as exc:
-            raise StoreUnavailable(f"redis script {name}: {type(exc).__name__}") from exc
-        finally:
-            if self._timer:
-                self._timer(name, time.perf_counter() - started)
+        with translate_errors("redis"):
+            self._scripts.client.ping()
