@@ -10,11 +10,17 @@ from app.adapters.redis_client import AnyRedis
 from app.adapters.redis_keys import (
     STORM_MEMBER,
     KeyLayout,
-    full_name,
-    member_fingerprint,
     short_id,
     stored_name,
     storm_tag,
+)
+from app.adapters.redis_replies import (
+    SignalReply,
+    decode_occurrences,
+    decode_signal,
+    decode_storm,
+    rate_limited_ms,
+    text,
 )
 from app.adapters.redis_scripts import Scripts, ScriptTimer, translate_errors
 from app.domain import ObjectRef, StormSettings
@@ -26,15 +32,10 @@ from app.service.ports import (
     Occurrences,
     Recorded,
     StormAggregation,
-    StormDecision,
     StormScope,
 )
 
 log = logging.getLogger(__name__)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value or "")
 
 
 class RedisSignalStore:
@@ -102,9 +103,10 @@ class RedisSignalStore:
                 )
                 for index, entry in zip(order, reply, strict=True):
                     observation = observations[index]
-                    recorded[index] = self._recorded(entry, observation.fingerprint)
+                    decoded = decode_signal(entry, observation.fingerprint)
+                    recorded[index] = decoded.recorded
                     if cluster:
-                        self._collect_due(entry, observation, due, now_ms=now_ms)
+                        due |= self._due(decoded, observation, now_ms=now_ms)
             if due:
                 self._queue_all(due)
         except StoreUnavailable:
@@ -148,44 +150,18 @@ class RedisSignalStore:
                 ]
                 order.append(index)
         reply = self._scripts.run("record_signals", keys=keys, args=args)
-        if admission and not isinstance(reply[0], list) and _text(reply[0]) == "l":
-            raise OverRateLimit(admission.caller, int(reply[1]) / 1000)
+        if admission and (wait_ms := rate_limited_ms(reply)) is not None:
+            raise OverRateLimit(admission.caller, wait_ms / 1000)
         return order, reply
 
-    @staticmethod
-    def _recorded(entry: list[Any], fingerprint: str) -> Recorded:
-        kind = _text(entry[0])
-        if kind == "n":
-            return Recorded("resolved")
-        count, namespace, name, *rest = entry[1:]
-        where = ObjectRef(_text(namespace), full_name(fingerprint, _text(name)))
-        if kind == "r":
-            state, first = rest
-            created = _text(state) in ("c", "a")
-            return Recorded("resolved", int(count), where if created else None, int(first))
-        first = int(rest[0])
-        if kind == "d":
-            return Recorded("duplicate", int(count), where, first)
-        if kind == "a":
-            return Recorded(
-                "aggregated", int(count), where, first, StormDecision("aggregated", where)
-            )
-        storm = StormDecision("none")
-        if _text(rest[2]) == "tipped":
-            affected = tuple(_text(r) for r in rest[4:])
-            storm = StormDecision("tipped", where, _text(rest[3]), affected)
-        return Recorded("claimed", int(count), where, first, storm)
-
-    def _collect_due(
-        self, entry: list[Any], observation: Observation, due: dict[str, int], *, now_ms: int
-    ) -> None:
+    def _due(self, reply: SignalReply, observation: Observation, *, now_ms: int) -> dict[str, int]:
         """Cluster: the status writes a reply asks for (standalone queues them in the script)."""
-        kind = _text(entry[0])
-        if kind == "d" and int(entry[5]):
-            due[self.keys.member(observation.fingerprint, observation.scope)] = int(entry[5])
-        elif kind == "a" and int(entry[5]):
-            tag = storm_tag(observation.scope)
-            due[STORM_MEMBER + tag] = now_ms + self._status_interval_ms
+        if reply.due_ms:
+            return {self.keys.member(observation.fingerprint, observation.scope): reply.due_ms}
+        if reply.storm_unwritten:
+            member = STORM_MEMBER + storm_tag(observation.scope)
+            return {member: now_ms + self._status_interval_ms}
+        return {}
 
     def confirm(
         self,
@@ -232,30 +208,20 @@ class RedisSignalStore:
             for member in due:
                 pipe.zrem(queue, member)
             won = pipe.execute()
-        return [_text(member) for member, mine in zip(due, won, strict=True) if mine]
+        return [text(member) for member, mine in zip(due, won, strict=True) if mine]
 
     def take_occurrences(
         self, member: str, *, now_ms: int
     ) -> Occurrences | StormAggregation | int | None:
         """Return what to write now for a queued member, the ms when it is due, or None."""
         if member.startswith(STORM_MEMBER):
-            return self._take_storm(member.removeprefix(STORM_MEMBER), now_ms=now_ms)
-        reply = self._scripts.run(
-            "take_occurrences",
-            keys=[self.keys.record_of(member)],
-            args=[now_ms, self._status_interval_ms],
-        )
-        if reply[0] == 0:
-            return None
-        if reply[0] == 1:
-            return int(reply[1])
-        _, count, first, last, namespace, name = reply
-        return Occurrences(
-            ref=ObjectRef(_text(namespace), full_name(member_fingerprint(member), _text(name))),
-            count=int(count),
-            first_seen_ms=int(first),
-            last_seen_ms=int(last),
-        )
+            storm = self.keys.storm(member.removeprefix(STORM_MEMBER))
+            keys = [storm.scope, storm.affected]
+            return decode_storm(self._scripts.run("take_storm", keys=keys, args=[now_ms]))
+        key = self.keys.record_of(member)
+        args = [now_ms, self._status_interval_ms]
+        reply = self._scripts.run("take_occurrences", keys=[key], args=args)
+        return decode_occurrences(reply, member=member)
 
     def requeue(self, member: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
         """Queue a status write again; after a failed write, mark the figures unwritten."""
@@ -268,22 +234,6 @@ class RedisSignalStore:
         """Mark the storm resource created, or end the storm if it could not be."""
         key = self.keys.storm(storm_tag(scope)).scope
         self._scripts.run("settle_storm", keys=[key], args=[token, int(created)])
-
-    def _take_storm(self, tag: str, *, now_ms: int) -> StormAggregation | int | None:
-        storm = self.keys.storm(tag)
-        reply = self._scripts.run("take_storm", keys=[storm.scope, storm.affected], args=[now_ms])
-        if reply[0] == 0:
-            return None
-        if reply[0] == 1:
-            return int(reply[1])
-        _, alerts, truncated, updated, namespace, name, *affected = reply
-        return StormAggregation(
-            ref=ObjectRef(_text(namespace), _text(name)),
-            alert_count=int(alerts),
-            truncated=int(truncated),
-            updated_ms=int(updated),
-            affected=tuple(_text(a) for a in affected),
-        )
 
     def _queue(self, member: str, *, due_ms: int) -> None:
         self._queue_all({member: due_ms})

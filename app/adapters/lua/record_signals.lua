@@ -43,7 +43,7 @@
 --          creates; none of the six has a space), and the signal's resource
 --          (namespace:Kind:name, any text)
 -- Reply:   {"l", ms until a token is available} when the caller has no token; else
---          one entry per signal, in order:
+--          one entry per signal, in order (redis_replies.ReplyKind names the kinds):
 --          {"d", count, namespace, name, first seen ms, due ms}  a duplicate; due > 0: its
 --              count just became unwritten, and a status write is due then
 --          {"c", count, namespace, name, first seen ms, 0, "none"}  claimed, stands alone
