@@ -6,14 +6,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from app.adapters.redis_batches import RecordCall, RecordCalls, record_settings
 from app.adapters.redis_client import AnyRedis
-from app.adapters.redis_keys import (
-    STORM_MEMBER,
-    KeyLayout,
-    short_id,
-    stored_name,
-    storm_tag,
-)
+from app.adapters.redis_keys import STORM_MEMBER, KeyLayout, stored_name, storm_tag
 from app.adapters.redis_replies import (
     SignalReply,
     decode_occurrences,
@@ -39,8 +34,8 @@ log = logging.getLogger(__name__)
 
 
 class RedisSignalStore:
-    """Dedup records and storm state, and the status writes they make due; `keys` names
-    where each lives."""
+    """Dedup records and storm state (the SignalStore port), and the status writes they make
+    due (the OccurrenceQueue port); `keys` names where each lives."""
 
     def __init__(
         self,
@@ -56,21 +51,14 @@ class RedisSignalStore:
         self._scripts = Scripts(client if callable(client) else (lambda: client), timer=timer)
         self.keys = KeyLayout(prefix)
         self._ttl_ms = int(ttl * 1000)
-        self._claim_ttl_ms = int(claim_ttl * 1000)
         self._status_interval_ms = int(status_interval * 1000)
-        self._storms = storms or StormSettings()
-        s = self._storms
-        self._record_settings = [
-            self._ttl_ms,
-            self._claim_ttl_ms,
-            self._status_interval_ms,
-            s.rate_threshold,
-            int(s.rate_window * 1000),
-            s.pattern_threshold,
-            int(s.pattern_window * 1000),
-            s.max_affected,
-            int(s.quiet_period * 1000),
-        ]
+        settings = record_settings(
+            ttl_ms=self._ttl_ms,
+            claim_ttl_ms=int(claim_ttl * 1000),
+            status_interval_ms=self._status_interval_ms,
+            storms=storms or StormSettings(),
+        )
+        self._calls = RecordCalls(self.keys, settings=settings)
 
     def record(
         self,
@@ -86,73 +74,38 @@ class RedisSignalStore:
         OverRateLimit is raised and nothing is recorded. Raises StoreUnavailable having given
         back every claim it made (best effort: a claim it cannot give back expires after the
         claim TTL)."""
-        groups: dict[str, list[int]] = {}
-        for index, observation in enumerate(observations):
-            groups.setdefault(storm_tag(observation.scope), []).append(index)
         cluster = self._scripts.cluster
         if admission and (cluster or not observations):
             self._admit(admission, now_ms=now_ms)
             admission = None
-        batches = [[item] for item in groups.items()] if cluster else [list(groups.items())]
+        calls = self._calls.build(observations, now_ms=now_ms, cluster=cluster, admission=admission)
         recorded: list[Recorded | None] = [None] * len(observations)
         due: dict[str, int] = {}
         try:
-            for batch in batches:
-                order, reply = self._record_batch(
-                    observations, batch, now_ms=now_ms, admission=admission
-                )
-                for index, entry in zip(order, reply, strict=True):
-                    observation = observations[index]
-                    decoded = decode_signal(entry, observation.fingerprint)
-                    recorded[index] = decoded.recorded
+            for call in calls:
+                replies = self._record_call(observations, call, admission=admission)
+                for index, reply in zip(call.order, replies, strict=True):
+                    recorded[index] = reply.recorded
                     if cluster:
-                        due |= self._due(decoded, observation, now_ms=now_ms)
+                        due |= self._due(reply, observations[index], now_ms=now_ms)
             if due:
                 self._queue_all(due)
         except StoreUnavailable:
-            for index, done in enumerate(recorded):
-                if done is not None and done.kind == "claimed":
-                    self._give_back_quietly(observations[index], now_ms=now_ms)
+            self._give_back_claims(observations, recorded, now_ms=now_ms)
             raise
         return [done for done in recorded if done is not None]
 
-    def _record_batch(
-        self,
-        observations: Sequence[Observation],
-        batch: list[tuple[str, list[int]]],
-        *,
-        now_ms: int,
-        admission: Admission | None,
-    ) -> tuple[list[int], list[Any]]:
-        cluster = self._scripts.cluster
-        keys = [] if cluster else [self.keys.queue]
-        args: list[Any] = [now_ms, *self._record_settings, 0 if cluster else 1]
-        if admission:
-            keys.append(self.keys.bucket(admission.caller))
-            args += [admission.rate, admission.burst, len(batch)]
-        else:
-            args += [0, 0, len(batch)]
-        order: list[int] = []
-        for tag, indexes in batch:
-            keys += self.keys.storm(tag)
-            args += [STORM_MEMBER + tag, len(indexes)]
-            for index in indexes:
-                observation = observations[index]
-                member = tag + short_id(observation.fingerprint)
-                keys.append(self.keys.record_of(member))
-                ref = observation.ref
-                name = ref.name or "-"
-                args += [
-                    f"{int(observation.firing)} {observation.token or '-'} "
-                    f"{ref.namespace or '-'} {name} {member} "
-                    f"{stored_name(observation.fingerprint, name)}",
-                    observation.resource,
-                ]
-                order.append(index)
-        reply = self._scripts.run("record_signals", keys=keys, args=args)
+    def _record_call(
+        self, observations: Sequence[Observation], call: RecordCall, *, admission: Admission | None
+    ) -> list[SignalReply]:
+        """Run one record_signals call; return its replies, in the call's order."""
+        reply = self._scripts.run("record_signals", keys=call.keys, args=call.args)
         if admission and (wait_ms := rate_limited_ms(reply)) is not None:
             raise OverRateLimit(admission.caller, wait_ms / 1000)
-        return order, reply
+        return [
+            decode_signal(entry, observations[index].fingerprint)
+            for index, entry in zip(call.order, reply, strict=True)
+        ]
 
     def _due(self, reply: SignalReply, observation: Observation, *, now_ms: int) -> dict[str, int]:
         """Cluster: the status writes a reply asks for (standalone queues them in the script)."""
@@ -162,6 +115,25 @@ class RedisSignalStore:
             member = STORM_MEMBER + storm_tag(observation.scope)
             return {member: now_ms + self._status_interval_ms}
         return {}
+
+    def _give_back_claims(
+        self,
+        observations: Sequence[Observation],
+        recorded: list[Recorded | None],
+        *,
+        now_ms: int,
+    ) -> None:
+        """Give back the claims a failed record made, logging those it cannot."""
+        for observation, done in zip(observations, recorded, strict=True):
+            if done is None or done.kind != "claimed":
+                continue
+            try:
+                self.give_back(observation, now_ms=now_ms)
+            except StoreUnavailable:
+                log.warning(
+                    "could not give a claim back; it expires after the claim TTL",
+                    extra={"fingerprint": observation.fingerprint},
+                )
 
     def confirm(
         self,
@@ -176,8 +148,7 @@ class RedisSignalStore:
         name = stored_name(observation.fingerprint, ref.name)
         args = [now_ms, self._ttl_ms, observation.token, ref.namespace, name, *extra]
         key = self.keys.record(observation.fingerprint, observation.scope)
-        count = int(self._scripts.run("confirm", keys=[key], args=args))
-        return count or None
+        return int(self._scripts.run("confirm", keys=[key], args=args)) or None
 
     def give_back(self, observation: Observation, *, now_ms: int) -> None:
         """Release the claim and take the signal out of its scope's rate window."""
@@ -187,14 +158,10 @@ class RedisSignalStore:
         with translate_errors("redis storm"):
             self._scripts.client.zrem(rate_key, f"{now_ms}:{observation.token}")
 
-    def _give_back_quietly(self, observation: Observation, *, now_ms: int) -> None:
-        try:
-            self.give_back(observation, now_ms=now_ms)
-        except StoreUnavailable:
-            log.warning(
-                "could not give a claim back; it expires after the claim TTL",
-                extra={"fingerprint": observation.fingerprint},
-            )
+    def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
+        """Mark the storm resource created, or end the storm if it could not be."""
+        key = self.keys.storm(storm_tag(scope)).scope
+        self._scripts.run("settle_storm", keys=[key], args=[token, int(created)])
 
     def due_occurrences(self, *, now_ms: int, limit: int) -> list[str]:
         """Pop fingerprints whose status write is due; each goes to exactly one caller."""
@@ -228,17 +195,10 @@ class RedisSignalStore:
         key = self.keys.queued(member)
         if failed and not self._scripts.run("retake_later", keys=[key], args=[now_ms]):
             return
-        self._queue(member, due_ms=due_ms)
-
-    def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
-        """Mark the storm resource created, or end the storm if it could not be."""
-        key = self.keys.storm(storm_tag(scope)).scope
-        self._scripts.run("settle_storm", keys=[key], args=[token, int(created)])
-
-    def _queue(self, member: str, *, due_ms: int) -> None:
         self._queue_all({member: due_ms})
 
     def _queue_all(self, due: dict[str, int]) -> None:
+        """Queue status writes, each member due at its ms."""
         with translate_errors("redis occurrence queue"):
             pipe = self._scripts.client.pipeline(transaction=False)
             pipe.zadd(self.keys.queue, due)
@@ -247,12 +207,12 @@ class RedisSignalStore:
 
     def take_token(self, caller: str, *, now_ms: int, rate: float, burst: int) -> float:
         """Take a request token for `caller`; return 0, or the seconds until one is free."""
-        wait_ms = self._scripts.run(
-            "take_token", keys=[self.keys.bucket(caller)], args=[now_ms, rate, burst]
-        )
+        key = self.keys.bucket(caller)
+        wait_ms = self._scripts.run("take_token", keys=[key], args=[now_ms, rate, burst])
         return int(wait_ms) / 1000
 
     def _admit(self, admission: Admission, *, now_ms: int) -> None:
+        """Take the admission's token by a call of its own; OverRateLimit without one."""
         wait = self.take_token(
             admission.caller, now_ms=now_ms, rate=admission.rate, burst=admission.burst
         )
