@@ -56,7 +56,7 @@ from bench.redis_probe import (
     record_sizes,
     used_memory,
 )
-from bench.report import number, percent, table, verdict
+from bench.report import render
 from tests.support.kubeapi import KubeApiServer, RecordedRequest, TokenIdentity
 from tests.support.processes import free_port
 from tests.support.redis_server import RedisServer
@@ -661,105 +661,6 @@ def targets(scenarios: dict[str, dict[str, Any]], figures: dict[str, Any]) -> li
             lambda v: v <= 5,
         ),
     ]
-
-
-def render(results: dict[str, Any]) -> str:
-    """The one table: a row per scenario, then the resource figures."""
-    scenarios: dict[str, dict[str, Any]] = results["scenarios"]
-    figures: dict[str, Any] = results["figures"]
-    met = {t["figure"]: t for t in results["targets"]}
-
-    def check(*names: str) -> tuple[str, str]:
-        picked = [met[name] for name in names]
-        verdicts = [t["met"] for t in picked]
-        ok = None if None in verdicts else all(verdicts)
-        return "; ".join(t["target"] for t in picked), verdict(ok)
-
-    def kube_cell(key: str, sc: dict[str, Any]) -> str:
-        if key == "new_fingerprint":
-            notes = []
-            if reads := int(sc.get("namespace_reads") or 0):
-                notes.append(f"+{reads} cached namespace reads")
-            if carried := int(sc.get("kube_calls_carried_over") or 0):
-                notes.append(f"+{carried} earlier status writes")
-            note = f" ({', '.join(notes)})" if notes else ""
-            return f"{number(sc['kube_calls_per_created_resource'], 3)}/created{note}"
-        if key == "storm":
-            return (
-                f"{number(figures['kube_calls_per_storm'])}/storm, "
-                f"{number(figures['storm_resources_created_per_storm'])} created"
-            )
-        return f"{number(sc.get('kube_calls_per_request'), 3)}/req"
-
-    row_targets = {
-        "duplicate_1": ("duplicate_1.ratio_to_ceiling", "duplicate_1.p99_ms"),
-        "duplicate_50": ("duplicate_50.alerts_per_s",),
-        "new_fingerprint": ("kube_calls_per_created_resource",),
-        "storm": ("storm_resources_created_per_storm",),
-    }
-    rows: list[list[str]] = []
-    for key, sc in scenarios.items():
-        goal, ok = check(*row_targets[key]) if key in row_targets else ("", "")
-        backend = "redis_calls_per_request" in sc
-        rows.append(
-            [
-                sc["title"],
-                number(sc["requests_per_s"]),
-                number(sc["alerts_per_s"]),
-                number(sc["p50_ms"], 1),
-                number(sc["p99_ms"], 1),
-                percent(sc["ratio_to_ceiling"]) if key != "ceiling" else "100%",
-                f"{number(sc['redis_round_trips_per_request'], 1)} / "
-                f"{number(sc['redis_calls_per_request'], 1)}"
-                if backend
-                else "-",
-                kube_cell(key, sc) if backend else "-",
-                goal,
-                ok,
-            ]
-        )
-    dash = ["-"] * 6
-    if "redis_bytes_per_fingerprint" in figures:
-        goal, ok = check("redis_bytes_per_fingerprint")
-        rows.append(
-            [
-                "Redis memory per active fingerprint",
-                *dash,
-                f"{number(figures['redis_bytes_per_fingerprint'])} B record: "
-                f"{number(figures['redis_bytes_per_fingerprint_created'])} B created, "
-                f"+{number(figures['redis_record_growth_when_active'])} B repeated and written "
-                f"(+{number(figures['redis_bytes_per_fingerprint_scope_share'])} B storm scope)",
-                goal,
-                ok,
-            ]
-        )
-    if "worker_rss_mb" in figures:
-        goal, ok = check("worker_rss_mb", "worker_rss_growth_mb")
-        first, last = figures["rss_requests"]
-        rows.append(
-            [
-                f"worker RSS after {last:,} req",
-                *dash,
-                f"{number(figures['worker_rss_mb'], 1)} MB max, "
-                f"+{number(figures['worker_rss_growth_mb'], 1)} MB {first:,}->{last:,}; "
-                f"{number(figures.get('rss_indexed_resources'))} resources indexed",
-                goal,
-                ok,
-            ]
-        )
-    header = [
-        "scenario",
-        "req/s",
-        "alerts/s",
-        "p50 ms",
-        "p99 ms",
-        "of ceiling",
-        "Redis rt / cmds per req",
-        "Kubernetes API calls / other",
-        "target",
-        "met",
-    ]
-    return table(header, rows, right=frozenset({1, 2, 3, 4, 5}))
 
 
 def machine() -> dict[str, Any]:
