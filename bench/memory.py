@@ -7,6 +7,8 @@ import time
 import uuid
 from typing import Any, NamedTuple
 
+from redis import Redis
+
 from app.adapters.redis_keys import KeyLayout
 from app.service.ports import StormScope
 from bench import processes
@@ -68,11 +70,7 @@ def active_records(
     keys = _send_all(gateway, webhooks, expected="created")
     created = statistics.fmean(record_sizes(redis, keys))
     _send_all(gateway, webhooks, expected="duplicate")
-    deadline = time.monotonic() + ACTIVE_WRITE_TIMEOUT
-    while not all_written(redis, keys):
-        if time.monotonic() > deadline:
-            raise BenchError("active records: their counts were not written in time")
-        time.sleep(0.1)
+    _wait_written(redis, keys)
     active = statistics.fmean(record_sizes(redis, keys))
     figures = {
         "redis_record_memory_usage_created": created,
@@ -98,6 +96,15 @@ def _sample(fingerprints: int) -> Webhooks:
         ]
         for hook in range(fingerprints // _ALERTS_PER_WEBHOOK)
     ]
+
+
+def _wait_written(redis: Redis, keys: list[str]) -> None:
+    """Wait until the gateway has written every record's count to its resource."""
+    deadline = time.monotonic() + ACTIVE_WRITE_TIMEOUT
+    while not all_written(redis, keys):
+        if time.monotonic() > deadline:
+            raise BenchError("active records: their counts were not written in time")
+        time.sleep(0.1)
 
 
 def _send_all(gateway: Server, webhooks: Webhooks, *, expected: str) -> list[str]:

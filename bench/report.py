@@ -88,6 +88,7 @@ def _check(met: dict[str, dict[str, Any]], *names: str) -> tuple[str, str]:
 def _scenario_row(
     key: str, sc: dict[str, Any], *, figures: dict[str, Any], met: dict[str, dict[str, Any]]
 ) -> list[str]:
+    """A scenario's row: its speed, what it cost Redis and the API, and its targets."""
     goal, ok = _check(met, *ROW_TARGETS[key]) if key in ROW_TARGETS else ("", "")
     backend = "redis_calls_per_request" in sc  # not the ceiling's
     return [
@@ -105,11 +106,13 @@ def _scenario_row(
 
 
 def _redis_cell(sc: dict[str, Any]) -> str:
+    """Round trips (MONITOR) / commands, Lua's included, per request."""
     rounds, calls = sc["redis_round_trips_per_request"], sc["redis_calls_per_request"]
     return f"{number(rounds, 1)} / {number(calls, 1)}"
 
 
 def _kube_cell(key: str, sc: dict[str, Any], *, figures: dict[str, Any]) -> str:
+    """API calls per created resource, per storm, or per request, as the scenario is read."""
     if key == "new_fingerprint":
         notes = []
         if reads := int(sc.get("namespace_reads") or 0):

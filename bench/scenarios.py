@@ -58,6 +58,7 @@ class Scenario:
 def _duplicate(
     alerts: int, *, status: str = "firing", bearer: str = "-"
 ) -> Callable[[str], list[str]]:
+    """duplicate.lua's arguments for a run tag: alerts per webhook, tag, status, bearer."""
     return lambda tag: [str(alerts), tag, status, bearer]
 
 
@@ -101,6 +102,7 @@ class Target:
 
 
 def _targets(storm_threshold: int) -> list[Target]:
+    """The issue's targets; a storm creates at most its threshold's resources, then its own."""
     most_creates = storm_threshold + 1
     return [
         Target("duplicate_1.ratio_to_ceiling", ">= 50% of ceiling req/s", lambda v: v >= 0.5),

@@ -73,6 +73,7 @@ def decode_signal(entry: list[Any], fingerprint: str) -> SignalReply:
 
 
 def _ref(fingerprint: str, namespace: Any, name: Any) -> ObjectRef:
+    """The resource an entry names, its name read in full."""
     return ObjectRef(text(namespace), full_name(fingerprint, text(name)))
 
 
