@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
-import threading
-import time
 from collections.abc import Callable, Sequence
-from importlib import resources
 from typing import Any
 
-import hiredis
-import redis
-from redis.cluster import RedisCluster
-from redis.commands.core import Script
-from redis.exceptions import NoScriptError, RedisClusterException
-
+from app.adapters.redis_batches import RecordCall, RecordCalls, record_settings
+from app.adapters.redis_client import AnyRedis
+from app.adapters.redis_keys import STORM_MEMBER, KeyLayout, stored_name, storm_tag
+from app.adapters.redis_replies import (
+    SignalReply,
+    decode_occurrences,
+    decode_signal,
+    decode_storm,
+    rate_limited_ms,
+    text,
+)
+from app.adapters.redis_scripts import Scripts, ScriptTimer, translate_errors
 from app.domain import ObjectRef, StormSettings
 from app.service.errors import OverRateLimit, StoreUnavailable
 from app.service.ports import (
@@ -26,127 +27,15 @@ from app.service.ports import (
     Occurrences,
     Recorded,
     StormAggregation,
-    StormDecision,
     StormScope,
 )
 
-ScriptTimer = Callable[[str, float], None]
-SCRIPTS = (
-    "record_signals",
-    "confirm",
-    "release",
-    "take_occurrences",
-    "retake_later",
-    "settle_storm",
-    "take_storm",
-    "take_token",
-)
-# Lua libraries a script needs, prepended to its source (a script cannot load another).
-LIBRARIES = {"record_signals": ("token_bucket",), "take_token": ("token_bucket",)}
-STORM_MEMBER = "storm:"
-TAG_LENGTH = 11  # storm_tag()'s length
 log = logging.getLogger(__name__)
 
 
-def short_id(fingerprint: str) -> str:
-    """Return a fingerprint's first 128 bits in 22 characters (base64url): smaller keys, and
-    unique within its scope's keys for any practical number of fingerprints."""
-    return base64.urlsafe_b64encode(bytes.fromhex(fingerprint[:32])).rstrip(b"=").decode()
-
-
-def stored_name(fingerprint: str, name: str) -> str:
-    """Return a resource name as a fingerprint's record holds it: the fingerprint's own name,
-    rr-<its 12 hex>-<suffix>, as just the suffix (a record takes 16 bytes less of Redis);
-    another name with a "-" (a storm resource's) as is; any other after "=", which no
-    Kubernetes name contains."""
-    own = f"rr-{fingerprint[:12]}-"
-    suffix = name[len(own) :] if name.startswith(own) else ""
-    if suffix and "-" not in suffix:
-        return suffix
-    return name if "-" in name else "=" + name
-
-
-def full_name(fingerprint: str, stored: str) -> str:
-    """Return the name that stored_name() stored for a fingerprint (or its first 12 hex
-    digits). Records written before names were stored short hold the gateway's full names,
-    which all have a "-", and read as they are."""
-    if stored.startswith("="):
-        return stored[1:]
-    if "-" in stored or not stored:
-        return stored
-    return f"rr-{fingerprint[:12]}-{stored}"
-
-
-def member_fingerprint(member: str) -> str:
-    """Return the leading hex digits of a record's fingerprint (32 of them) from its id."""
-    encoded = member[TAG_LENGTH:]
-    return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).hex()
-
-
-def storm_tag(scope: StormScope) -> str:
-    """Return the hash tag of a scope's keys: 64 bits of its digest in 11 characters
-    (base64url), one cluster slot per scope. As 16 hex digits, a record's key took a 64-byte
-    allocation in Redis instead of 48."""
-    digest = hashlib.sha256(f"{scope.namespace}:{scope.signal_name}".encode()).digest()
-    return base64.urlsafe_b64encode(digest[:8]).rstrip(b"=").decode()
-
-
-def _load(name: str) -> str:
-    """Return a script's source, after the libraries it needs."""
-    return "".join(_read(part) for part in (*LIBRARIES.get(name, ()), name))
-
-
-def _read(name: str) -> str:
-    return (resources.files("app.adapters") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value or "")
-
-
-AnyRedis = redis.Redis | RedisCluster
-
-
-def evalsha(client: redis.Redis, script: Script, keys: list[str], args: list[Any]) -> Any:
-    """Run a registered script on one of the client's pooled connections.
-
-    What ``script(keys, args, client)`` does, under the same retry policy (the connection's:
-    a dropped or timed-out attempt disconnects and is sent again), without redis-py's generic
-    command dispatch around it: its per-command observability hooks and wrappers cost a
-    duplicate request about 30 µs of CPU (of about 430 µs in one process). The command is
-    packed by hiredis itself, once: redis-py's packer walks the arguments in Python first,
-    which costs a 50-alert request (469 arguments) about 146 µs instead of 48. A NOSCRIPT
-    reply (Redis restarted or flushed its scripts) goes to ``script()``, which loads the
-    script.
-    """
-    pool = client.connection_pool
-    connection = pool.get_connection()
-    packed = [hiredis.pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))]
-
-    def send() -> Any:
-        connection.send_packed_command(packed)  # type: ignore[no-untyped-call]
-        return connection.read_response()
-
-    def drop(_error: Exception) -> None:
-        connection.disconnect()  # type: ignore[no-untyped-call]
-
-    try:
-        return connection.retry.call_with_retry(send, drop)
-    except NoScriptError:
-        pass
-    finally:
-        pool.release(connection)
-    return script(keys=keys, args=args, client=client)
-
-
-# A cluster client raises RedisClusterException (not a RedisError) when no node answers.
-REDIS_ERRORS = (redis.RedisError, RedisClusterException)
-
-
 class RedisSignalStore:
-    """Dedup records and storm state. A record lives under `{prefix}d:{<scope tag>}<short id>`,
-    next to its storm scope's keys `{prefix}storm:{<scope tag>}...`: one hash tag, so one script
-    call (one Cluster slot) covers a scope's signals and their storm."""
+    """Dedup records and storm state (the SignalStore port), and the status writes they make
+    due (the OccurrenceQueue port); `keys` names where each lives."""
 
     def __init__(
         self,
@@ -159,56 +48,17 @@ class RedisSignalStore:
         storms: StormSettings | None = None,
         timer: ScriptTimer | None = None,
     ) -> None:
-        self._connect = client if callable(client) else (lambda: client)
-        self._connected: AnyRedis | None = None
-        self._lock = threading.Lock()
-        self._prefix = prefix
+        self._scripts = Scripts(client if callable(client) else (lambda: client), timer=timer)
+        self.keys = KeyLayout(prefix)
         self._ttl_ms = int(ttl * 1000)
-        self._claim_ttl_ms = int(claim_ttl * 1000)
         self._status_interval_ms = int(status_interval * 1000)
-        self.queue_key = f"{prefix}occurrences"
-        self._storms = storms or StormSettings()
-        s = self._storms
-        self._record_settings = [
-            self._ttl_ms,
-            self._claim_ttl_ms,
-            self._status_interval_ms,
-            s.rate_threshold,
-            int(s.rate_window * 1000),
-            s.pattern_threshold,
-            int(s.pattern_window * 1000),
-            s.max_affected,
-            int(s.quiet_period * 1000),
-        ]
-        self._timer = timer
-        self._sources = {name: _load(name) for name in SCRIPTS}
-        self._scripts: dict[str, Script] = {}
-        self._cluster = False
-
-    @property
-    def _client(self) -> AnyRedis:
-        """Connect on first use: a Redis that is down at start-up is a 503, not a crash."""
-        with self._lock:
-            if self._connected is None:
-                try:
-                    client = self._connect()
-                except REDIS_ERRORS as exc:
-                    raise StoreUnavailable(f"redis: {type(exc).__name__}") from exc
-                self._scripts = {n: client.register_script(s) for n, s in self._sources.items()}
-                self._cluster = isinstance(client, RedisCluster)
-                self._connected = client
-            return self._connected
-
-    def member(self, fingerprint: str, scope: StormScope) -> str:
-        """Return the record's id: its scope's tag and the fingerprint's short id."""
-        return storm_tag(scope) + short_id(fingerprint)
-
-    def key(self, fingerprint: str, scope: StormScope) -> str:
-        """Return the key of a fingerprint's record."""
-        return self._record_key(self.member(fingerprint, scope))
-
-    def _record_key(self, member: str) -> str:
-        return f"{self._prefix}d:{{{member[:TAG_LENGTH]}}}{member[TAG_LENGTH:]}"
+        settings = record_settings(
+            ttl_ms=self._ttl_ms,
+            claim_ttl_ms=int(claim_ttl * 1000),
+            status_interval_ms=self._status_interval_ms,
+            storms=storms or StormSettings(),
+        )
+        self._calls = RecordCalls(self.keys, settings=settings)
 
     def record(
         self,
@@ -224,110 +74,66 @@ class RedisSignalStore:
         OverRateLimit is raised and nothing is recorded. Raises StoreUnavailable having given
         back every claim it made (best effort: a claim it cannot give back expires after the
         claim TTL)."""
-        groups: dict[str, list[int]] = {}
-        for index, observation in enumerate(observations):
-            groups.setdefault(storm_tag(observation.scope), []).append(index)
-        cluster = self._is_cluster()
+        cluster = self._scripts.cluster
         if admission and (cluster or not observations):
             self._admit(admission, now_ms=now_ms)
             admission = None
-        batches = [[item] for item in groups.items()] if cluster else [list(groups.items())]
+        calls = self._calls.build(observations, now_ms=now_ms, cluster=cluster, admission=admission)
         recorded: list[Recorded | None] = [None] * len(observations)
         due: dict[str, int] = {}
         try:
-            for batch in batches:
-                order, reply = self._record_batch(
-                    observations, batch, now_ms=now_ms, admission=admission
-                )
-                for index, entry in zip(order, reply, strict=True):
-                    observation = observations[index]
-                    recorded[index] = self._recorded(entry, observation.fingerprint)
+            for call in calls:
+                replies = self._record_call(observations, call, admission=admission)
+                for index, reply in zip(call.order, replies, strict=True):
+                    recorded[index] = reply.recorded
                     if cluster:
-                        self._collect_due(entry, observation, due, now_ms=now_ms)
+                        due |= self._due(reply, observations[index], now_ms=now_ms)
             if due:
                 self._queue_all(due)
         except StoreUnavailable:
-            for index, done in enumerate(recorded):
-                if done is not None and done.kind == "claimed":
-                    self._give_back_quietly(observations[index], now_ms=now_ms)
+            self._give_back_claims(observations, recorded, now_ms=now_ms)
             raise
         return [done for done in recorded if done is not None]
 
-    def _record_batch(
+    def _record_call(
+        self, observations: Sequence[Observation], call: RecordCall, *, admission: Admission | None
+    ) -> list[SignalReply]:
+        """Run one record_signals call; return its replies, in the call's order."""
+        reply = self._scripts.run("record_signals", keys=call.keys, args=call.args)
+        if admission and (wait_ms := rate_limited_ms(reply)) is not None:
+            raise OverRateLimit(admission.caller, wait_ms / 1000)
+        return [
+            decode_signal(entry, observations[index].fingerprint)
+            for index, entry in zip(call.order, reply, strict=True)
+        ]
+
+    def _due(self, reply: SignalReply, observation: Observation, *, now_ms: int) -> dict[str, int]:
+        """Cluster: the status writes a reply asks for (standalone queues them in the script)."""
+        if reply.due_ms:
+            return {self.keys.member(observation.fingerprint, observation.scope): reply.due_ms}
+        if reply.storm_unwritten:
+            member = STORM_MEMBER + storm_tag(observation.scope)
+            return {member: now_ms + self._status_interval_ms}
+        return {}
+
+    def _give_back_claims(
         self,
         observations: Sequence[Observation],
-        batch: list[tuple[str, list[int]]],
+        recorded: list[Recorded | None],
         *,
         now_ms: int,
-        admission: Admission | None,
-    ) -> tuple[list[int], list[Any]]:
-        keys = [] if self._cluster else [self.queue_key]
-        args: list[Any] = [now_ms, *self._record_settings, 0 if self._cluster else 1]
-        if admission:
-            keys.append(self._bucket_key(admission.caller))
-            args += [admission.rate, admission.burst, len(batch)]
-        else:
-            args += [0, 0, len(batch)]
-        order: list[int] = []
-        for tag, indexes in batch:
-            keys += self._storm_keys(tag)
-            args += [STORM_MEMBER + tag, len(indexes)]
-            for index in indexes:
-                observation = observations[index]
-                member = tag + short_id(observation.fingerprint)
-                keys.append(self._record_key(member))
-                ref = observation.ref
-                name = ref.name or "-"
-                args += [
-                    f"{int(observation.firing)} {observation.token or '-'} "
-                    f"{ref.namespace or '-'} {name} {member} "
-                    f"{stored_name(observation.fingerprint, name)}",
-                    observation.resource,
-                ]
-                order.append(index)
-        reply = self._run("record_signals", keys, args)
-        if admission and not isinstance(reply[0], list) and _text(reply[0]) == "l":
-            raise OverRateLimit(admission.caller, int(reply[1]) / 1000)
-        return order, reply
-
-    def _is_cluster(self) -> bool:
-        self._client  # noqa: B018 - connects, which tells the topology
-        return self._cluster
-
-    @staticmethod
-    def _recorded(entry: list[Any], fingerprint: str) -> Recorded:
-        kind = _text(entry[0])
-        if kind == "n":
-            return Recorded("resolved")
-        count, namespace, name, *rest = entry[1:]
-        where = ObjectRef(_text(namespace), full_name(fingerprint, _text(name)))
-        if kind == "r":
-            state, first = rest
-            created = _text(state) in ("c", "a")
-            return Recorded("resolved", int(count), where if created else None, int(first))
-        first = int(rest[0])
-        if kind == "d":
-            return Recorded("duplicate", int(count), where, first)
-        if kind == "a":
-            return Recorded(
-                "aggregated", int(count), where, first, StormDecision("aggregated", where)
-            )
-        storm = StormDecision("none")
-        if _text(rest[2]) == "tipped":
-            affected = tuple(_text(r) for r in rest[4:])
-            storm = StormDecision("tipped", where, _text(rest[3]), affected)
-        return Recorded("claimed", int(count), where, first, storm)
-
-    def _collect_due(
-        self, entry: list[Any], observation: Observation, due: dict[str, int], *, now_ms: int
     ) -> None:
-        """Cluster: the status writes a reply asks for (standalone queues them in the script)."""
-        kind = _text(entry[0])
-        if kind == "d" and int(entry[5]):
-            due[self.member(observation.fingerprint, observation.scope)] = int(entry[5])
-        elif kind == "a" and int(entry[5]):
-            tag = storm_tag(observation.scope)
-            due[STORM_MEMBER + tag] = now_ms + self._status_interval_ms
+        """Give back the claims a failed record made, logging those it cannot."""
+        for observation, done in zip(observations, recorded, strict=True):
+            if done is None or done.kind != "claimed":
+                continue
+            try:
+                self.give_back(observation, now_ms=now_ms)
+            except StoreUnavailable:
+                log.warning(
+                    "could not give a claim back; it expires after the claim TTL",
+                    extra={"fingerprint": observation.fingerprint},
+                )
 
     def confirm(
         self,
@@ -341,146 +147,79 @@ class RedisSignalStore:
         extra = (adopted.occurrence_count, adopted.first_seen_ms) if adopted else (0, 0)
         name = stored_name(observation.fingerprint, ref.name)
         args = [now_ms, self._ttl_ms, observation.token, ref.namespace, name, *extra]
-        key = self.key(observation.fingerprint, observation.scope)
-        count = int(self._run("confirm", [key], args))
-        return count or None
+        key = self.keys.record(observation.fingerprint, observation.scope)
+        return int(self._scripts.run("confirm", keys=[key], args=args)) or None
 
     def give_back(self, observation: Observation, *, now_ms: int) -> None:
         """Release the claim and take the signal out of its scope's rate window."""
-        key = self.key(observation.fingerprint, observation.scope)
-        self._run("release", [key], [now_ms, self._ttl_ms, observation.token])
-        rate_key = self._storm_keys(storm_tag(observation.scope))[1]
-        try:
-            self._client.zrem(rate_key, f"{now_ms}:{observation.token}")
-        except REDIS_ERRORS as exc:
-            raise StoreUnavailable(f"redis storm: {type(exc).__name__}") from exc
+        key = self.keys.record(observation.fingerprint, observation.scope)
+        self._scripts.run("release", keys=[key], args=[now_ms, self._ttl_ms, observation.token])
+        rate_key = self.keys.storm(storm_tag(observation.scope)).rate
+        with translate_errors("redis storm"):
+            self._scripts.client.zrem(rate_key, f"{now_ms}:{observation.token}")
 
-    def _give_back_quietly(self, observation: Observation, *, now_ms: int) -> None:
-        try:
-            self.give_back(observation, now_ms=now_ms)
-        except StoreUnavailable:
-            log.warning(
-                "could not give a claim back; it expires after the claim TTL",
-                extra={"fingerprint": observation.fingerprint},
-            )
+    def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
+        """Mark the storm resource created, or end the storm if it could not be."""
+        key = self.keys.storm(storm_tag(scope)).scope
+        self._scripts.run("settle_storm", keys=[key], args=[token, int(created)])
 
     def due_occurrences(self, *, now_ms: int, limit: int) -> list[str]:
         """Pop fingerprints whose status write is due; each goes to exactly one caller."""
-        try:
-            due: list[Any] = self._client.zrangebyscore(
-                self.queue_key, "-inf", now_ms, start=0, num=limit
-            )
+        queue = self.keys.queue
+        with translate_errors("redis occurrence queue"):
+            client = self._scripts.client
+            due: list[Any] = client.zrangebyscore(queue, "-inf", now_ms, start=0, num=limit)
             if not due:
                 return []
-            pipe = self._client.pipeline(transaction=False)
+            pipe = client.pipeline(transaction=False)
             for member in due:
-                pipe.zrem(self.queue_key, member)
+                pipe.zrem(queue, member)
             won = pipe.execute()
-        except REDIS_ERRORS as exc:
-            raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
-        return [_text(member) for member, mine in zip(due, won, strict=True) if mine]
+        return [text(member) for member, mine in zip(due, won, strict=True) if mine]
 
     def take_occurrences(
         self, member: str, *, now_ms: int
     ) -> Occurrences | StormAggregation | int | None:
         """Return what to write now for a queued member, the ms when it is due, or None."""
         if member.startswith(STORM_MEMBER):
-            return self._take_storm(member.removeprefix(STORM_MEMBER), now_ms=now_ms)
-        reply = self._run(
-            "take_occurrences", [self._record_key(member)], [now_ms, self._status_interval_ms]
-        )
-        if reply[0] == 0:
-            return None
-        if reply[0] == 1:
-            return int(reply[1])
-        _, count, first, last, namespace, name = reply
-        return Occurrences(
-            ref=ObjectRef(_text(namespace), full_name(member_fingerprint(member), _text(name))),
-            count=int(count),
-            first_seen_ms=int(first),
-            last_seen_ms=int(last),
-        )
+            storm = self.keys.storm(member.removeprefix(STORM_MEMBER))
+            keys = [storm.scope, storm.affected]
+            return decode_storm(self._scripts.run("take_storm", keys=keys, args=[now_ms]))
+        key = self.keys.record_of(member)
+        args = [now_ms, self._status_interval_ms]
+        reply = self._scripts.run("take_occurrences", keys=[key], args=args)
+        return decode_occurrences(reply, member=member)
 
     def requeue(self, member: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
         """Queue a status write again; after a failed write, mark the figures unwritten."""
-        if member.startswith(STORM_MEMBER):
-            key = self._storm_keys(member.removeprefix(STORM_MEMBER))[0]
-        else:
-            key = self._record_key(member)
-        if failed and not self._run("retake_later", [key], [now_ms]):
+        key = self.keys.queued(member)
+        if failed and not self._scripts.run("retake_later", keys=[key], args=[now_ms]):
             return
-        self._queue(member, due_ms=due_ms)
-
-    def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
-        """Mark the storm resource created, or end the storm if it could not be."""
-        key = self._storm_keys(storm_tag(scope))[0]
-        self._run("settle_storm", [key], [token, int(created)])
-
-    def _take_storm(self, tag: str, *, now_ms: int) -> StormAggregation | int | None:
-        keys = self._storm_keys(tag)
-        reply = self._run("take_storm", [keys[0], keys[3]], [now_ms])
-        if reply[0] == 0:
-            return None
-        if reply[0] == 1:
-            return int(reply[1])
-        _, alerts, truncated, updated, namespace, name, *affected = reply
-        return StormAggregation(
-            ref=ObjectRef(_text(namespace), _text(name)),
-            alert_count=int(alerts),
-            truncated=int(truncated),
-            updated_ms=int(updated),
-            affected=tuple(_text(a) for a in affected),
-        )
-
-    def _storm_keys(self, tag: str) -> list[str]:
-        base = f"{self._prefix}storm:{{{tag}}}"
-        return [base, f"{base}:rate", f"{base}:pattern", f"{base}:affected"]
-
-    def _queue(self, member: str, *, due_ms: int) -> None:
         self._queue_all({member: due_ms})
 
     def _queue_all(self, due: dict[str, int]) -> None:
-        try:
-            pipe = self._client.pipeline(transaction=False)
-            pipe.zadd(self.queue_key, due)
-            pipe.pexpire(self.queue_key, self._ttl_ms)
+        """Queue status writes, each member due at its ms."""
+        with translate_errors("redis occurrence queue"):
+            pipe = self._scripts.client.pipeline(transaction=False)
+            pipe.zadd(self.keys.queue, due)
+            pipe.pexpire(self.keys.queue, self._ttl_ms)
             pipe.execute()
-        except REDIS_ERRORS as exc:
-            raise StoreUnavailable(f"redis occurrence queue: {type(exc).__name__}") from exc
 
     def take_token(self, caller: str, *, now_ms: int, rate: float, burst: int) -> float:
         """Take a request token for `caller`; return 0, or the seconds until one is free."""
-        wait_ms = self._run("take_token", [self._bucket_key(caller)], [now_ms, rate, burst])
+        key = self.keys.bucket(caller)
+        wait_ms = self._scripts.run("take_token", keys=[key], args=[now_ms, rate, burst])
         return int(wait_ms) / 1000
 
     def _admit(self, admission: Admission, *, now_ms: int) -> None:
+        """Take the admission's token by a call of its own; OverRateLimit without one."""
         wait = self.take_token(
             admission.caller, now_ms=now_ms, rate=admission.rate, burst=admission.burst
         )
         if wait:
             raise OverRateLimit(admission.caller, wait)
 
-    def _bucket_key(self, caller: str) -> str:
-        tag = hashlib.sha256(caller.encode()).hexdigest()[:16]
-        return f"{self._prefix}rl:{{{tag}}}"
-
     def ping(self) -> None:
         """Raise StoreUnavailable unless Redis answers."""
-        try:
-            self._client.ping()
-        except REDIS_ERRORS as exc:
-            raise StoreUnavailable(f"redis: {type(exc).__name__}") from exc
-
-    def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
-        started = time.perf_counter()
-        try:
-            client = self._client
-            script = self._scripts[name]
-            if isinstance(client, RedisCluster):
-                return script(keys=keys, args=args, client=client)
-            return evalsha(client, script, keys, args)
-        except REDIS_ERRORS as exc:
-            raise StoreUnavailable(f"redis script {name}: {type(exc).__name__}") from exc
-        finally:
-            if self._timer:
-                self._timer(name, time.perf_counter() - started)
+        with translate_errors("redis"):
+            self._scripts.client.ping()

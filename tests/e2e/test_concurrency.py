@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from app.adapters.redis_store import short_id, storm_tag
+from app.adapters.redis_keys import short_id, storm_tag
 from app.service.ports import StormScope
 from tests.support.api import PROMETHEUS, send_http
 from tests.support.metrics import sample

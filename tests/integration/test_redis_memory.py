@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.adapters.redis_store import RedisSignalStore, storm_tag
+from app.adapters.redis_keys import storm_tag
+from app.adapters.redis_store import RedisSignalStore
 from app.domain import ObjectRef, StormSettings, fingerprint
 from app.service.ports import Observation, Occurrences, StormScope
 from tests.support.redis_server import RedisServer
@@ -43,7 +44,7 @@ def _activate(store: RedisSignalStore, numbers: range) -> None:
 def _records_only(store: RedisSignalStore, client: Any) -> int:
     """Used memory once the scopes' keys and the status-write queue are gone (the queue only
     holds counts not yet written, for seconds): what the records take."""
-    client.delete(store.queue_key)
+    client.delete(store.keys.queue)
     scopes = list(client.scan_iter("kgw:storm:*", count=1000))
     if scopes:
         client.delete(*scopes)
@@ -70,7 +71,7 @@ def _created(store: RedisSignalStore, i: int) -> tuple[Observation, str]:
     claimed = _observation(i, uuid.uuid4().hex)
     store.record([claimed], now_ms=NOW)
     store.confirm(claimed, now_ms=NOW, ref=claimed.ref)
-    return claimed, store.key(claimed.fingerprint, claimed.scope)
+    return claimed, store.keys.record(claimed.fingerprint, claimed.scope)
 
 
 def _names_answered(
@@ -80,7 +81,7 @@ def _names_answered(
     was answered with, and what the status write got."""
     i = int(claimed.scope.signal_name.removeprefix("HighCPU"))
     (repeat,) = store.record([_observation(i, uuid.uuid4().hex)], now_ms=NOW + 1)
-    member = store.member(claimed.fingerprint, claimed.scope)
+    member = store.keys.member(claimed.fingerprint, claimed.scope)
     written = store.take_occurrences(member, now_ms=NOW + 2)
     assert isinstance(written, Occurrences)
     return repeat.ref, written.ref
@@ -100,7 +101,7 @@ def test_a_record_holds_its_resource_name_short_and_answers_it_in_full(own_redis
 
 
 def test_a_record_written_with_a_full_name_still_answers_it(own_redis):
-    # Records written before names were stored short hold full names.
+    # A record that holds its resource's full name answers it as it is.
     store = _store(own_redis)
     claimed, key = _created(store, 2)
     own_redis.client().hset(key, "n", claimed.ref.name)

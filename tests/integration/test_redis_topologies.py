@@ -260,7 +260,7 @@ def test_the_dedup_store_scripts_work_on_the_cluster(cluster_client):
         return Observation(fp, StormScope("ns", f"A{i}"), True, token, ref, f"ns:Pod:p{i}")
 
     first = [observation(i, "tok") for i in range(6)]
-    slots = {cluster_client.keyslot(store.key(o.fingerprint, o.scope)) for o in first}
+    slots = {cluster_client.keyslot(store.keys.record(o.fingerprint, o.scope)) for o in first}
     assert len(slots) > 1, "the test needs scopes in several slots"
     claims = store.record(first, now_ms=1_000)
     assert [c.kind for c in claims] == ["claimed"] * 6
@@ -315,7 +315,7 @@ def test_the_dedup_store_scripts_run_on_the_master_a_sentinel_url_names(sentinel
     assert (repeat.kind, repeat.occurrence_count) == ("duplicate", 2)
     # The record is on the master the Sentinel names.
     direct = sentinel.master.client(password=MASTER_PASSWORD)
-    assert direct.exists(store.key(fp, first.scope)) == 1
+    assert direct.exists(store.keys.record(fp, first.scope)) == 1
 
 
 def test_a_sentinel_url_without_the_sentinel_password_finds_no_master(sentinel):

@@ -108,8 +108,8 @@ def test_calls_reuse_a_connection_and_a_dropped_one_is_replaced(own_redis):
 
 
 def test_script_calls_are_packed_by_hiredis_not_by_redis_py(own_redis, monkeypatch):
-    """redis-py's packer walks every argument in Python first: three times the cost for a
-    50-alert call. The store packs its calls with hiredis, once per call."""
+    """redis-py's packer walks every argument in Python first (bench/README.md has what that
+    costs a 50-alert call); the store packs its calls with hiredis, once per call."""
     store = _store(own_redis)
     observation = _active(store)
 

@@ -2,7 +2,7 @@
 
 import json
 
-from bench.run import carried_over, created_name
+from bench.figures import carried_over, created_name
 from tests.support.kubeapi import RecordedRequest
 
 BASE = "/apis/remediation.kubernaut.io/v1alpha1/namespaces/bench-prod/remediationrequests"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.adapters.redis_store import (
+from app.adapters.redis_keys import (
     full_name,
     member_fingerprint,
     short_id,
@@ -46,7 +46,7 @@ def test_names_of_other_resources_are_stored_whole():
 
 
 def test_a_record_written_with_a_full_name_reads_it_as_it_is():
-    # Records written before names were stored short hold the gateway's full names.
+    # A stored name with a "-" is a full name: it reads as it is.
     assert full_name(FP, f"rr-{FP[:12]}-a1b2c3d4") == f"rr-{FP[:12]}-a1b2c3d4"
 
 

@@ -1,0 +1,121 @@
+"""A request's signals as record_signals calls: grouped by storm scope (every group in one call
+on standalone Redis, a call per group in Cluster, where a group is one slot), with KEYS and
+ARGV laid out as the script's header documents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.adapters.redis_keys import STORM_MEMBER, KeyLayout, short_id, stored_name, storm_tag
+from app.domain import StormSettings
+from app.service.ports import Admission, Observation
+
+Group = tuple[str, list[int]]  # a scope's tag, and the indexes of its observations
+
+
+@dataclass(frozen=True)
+class RecordCall:
+    """One record_signals call, and which observation each entry of its reply answers."""
+
+    keys: list[str]
+    args: list[Any]
+    order: list[int]
+
+
+def record_settings(
+    *, ttl_ms: int, claim_ttl_ms: int, status_interval_ms: int, storms: StormSettings
+) -> list[int]:
+    """Return ARGV[2] to ARGV[10] of record_signals: the record and storm settings."""
+    return [
+        ttl_ms,
+        claim_ttl_ms,
+        status_interval_ms,
+        storms.rate_threshold,
+        int(storms.rate_window * 1000),
+        storms.pattern_threshold,
+        int(storms.pattern_window * 1000),
+        storms.max_affected,
+        int(storms.quiet_period * 1000),
+    ]
+
+
+def _batches(observations: Sequence[Observation], *, cluster: bool) -> list[list[Group]]:
+    """Group observations by storm scope: every group in one call standalone, a call per
+    group in Cluster."""
+    groups: dict[str, list[int]] = {}
+    for index, observation in enumerate(observations):
+        groups.setdefault(storm_tag(observation.scope), []).append(index)
+    return [[group] for group in groups.items()] if cluster else [list(groups.items())]
+
+
+class RecordCalls:
+    """Lay out the record_signals calls of a request: their KEYS and ARGV."""
+
+    def __init__(self, keys: KeyLayout, *, settings: list[int]) -> None:
+        self._keys = keys
+        self._settings = settings
+
+    def build(
+        self,
+        observations: Sequence[Observation],
+        *,
+        now_ms: int,
+        cluster: bool,
+        admission: Admission | None,
+    ) -> list[RecordCall]:
+        """Return the calls recording `observations`; each takes the admission's token, so
+        the caller passes one only for a single call (standalone)."""
+        return [
+            self._encode(observations, batch, now_ms=now_ms, cluster=cluster, admission=admission)
+            for batch in _batches(observations, cluster=cluster)
+        ]
+
+    def _encode(
+        self,
+        observations: Sequence[Observation],
+        batch: list[Group],
+        *,
+        now_ms: int,
+        cluster: bool,
+        admission: Admission | None,
+    ) -> RecordCall:
+        """Return the call recording a batch of observations."""
+        call = self._head(now_ms=now_ms, cluster=cluster, admission=admission)
+        keys, args, order = call.keys, call.args, call.order
+        args.append(len(batch))
+        for tag, indexes in batch:
+            keys += self._keys.storm(tag)
+            args += (STORM_MEMBER + tag, len(indexes))
+            for index in indexes:
+                observation = observations[index]
+                member = tag + short_id(observation.fingerprint)
+                keys.append(self._keys.record_of(member))
+                args += _signal_args(observation, member)
+                order.append(index)
+        return call
+
+    def _head(self, *, now_ms: int, cluster: bool, admission: Admission | None) -> RecordCall:
+        """The KEYS and ARGV before the groups: the queue (standalone), the settings, and the
+        caller's bucket."""
+        call = RecordCall([] if cluster else [self._keys.queue], [], [])
+        call.args.extend([now_ms, *self._settings, 0 if cluster else 1])
+        if admission:
+            call.keys.append(self._keys.bucket(admission.caller))
+            call.args.extend([admission.rate, admission.burst])
+        else:
+            call.args.extend([0, 0])
+        return call
+
+
+def _signal_args(observation: Observation, member: str) -> tuple[str, str]:
+    """A signal's two values: what it is and names (none has a space), and its resource."""
+    ref = observation.ref
+    name = ref.name or "-"
+    stored = stored_name(observation.fingerprint, name)
+    return (
+        f"{int(observation.firing)} {observation.token or '-'} "
+        f"{ref.namespace or '-'} {name} {member} {stored}",
+        observation.resource,
+    )

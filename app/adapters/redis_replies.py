@@ -1,0 +1,153 @@
+"""The scripts' replies, decoded into the ports' dataclasses; each reply's shape is documented
+in its script's header, and every kind and field is named here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import IntEnum, StrEnum
+from typing import Any, NamedTuple
+
+from app.adapters.redis_keys import full_name, member_fingerprint
+from app.domain import ObjectRef
+from app.service.ports import Occurrences, Recorded, StormAggregation, StormDecision
+
+
+class ReplyKind(StrEnum):
+    """What record_signals made of one signal: the first element of the signal's entry."""
+
+    DUPLICATE = "d"
+    CLAIMED = "c"
+    AGGREGATED = "a"
+    RESOLVED = "r"
+    RESOLVED_WITHOUT_RECORD = "n"
+    # Not an entry: the whole reply, when the caller had no request token.
+    RATE_LIMITED = "l"
+
+
+class RecordState(StrEnum):
+    """A record's `s` field."""
+
+    PENDING = "p"
+    CREATED = "c"
+    AGGREGATED = "a"
+    RELEASED = "r"
+
+
+# A resolved signal's record in these states is backed by a resource (its own or a storm's).
+BACKED = (RecordState.CREATED, RecordState.AGGREGATED)
+
+
+class Take(IntEnum):
+    """What take_occurrences and take_storm answer first."""
+
+    NOTHING = 0
+    LATER = 1
+    NOW = 2
+
+
+class SignalReply(NamedTuple):
+    """One signal's entry of a record_signals reply, and the status writes it asks for (in
+    Cluster, the store queues them; standalone, the script did)."""
+
+    recorded: Recorded
+    due_ms: int = 0  # a duplicate's count became unwritten: its status write is due then
+    storm_unwritten: bool = False  # an aggregated signal made its storm's figures unwritten
+
+
+def text(value: Any) -> str:
+    """Return a reply's string (bytes decoded; nil as "")."""
+    return value.decode() if isinstance(value, bytes) else str(value or "")
+
+
+def rate_limited_ms(reply: list[Any]) -> int | None:
+    """Return the ms until the caller has a token if record_signals recorded nothing for lack
+    of one, else None."""
+    if reply and not isinstance(reply[0], list) and text(reply[0]) == ReplyKind.RATE_LIMITED:
+        return int(reply[1])
+    return None
+
+
+def decode_signal(entry: list[Any], fingerprint: str) -> SignalReply:
+    """Decode one signal's entry of a record_signals reply."""
+    return _DECODERS[text(entry[0])](entry, fingerprint)
+
+
+def _ref(fingerprint: str, namespace: Any, name: Any) -> ObjectRef:
+    """The resource an entry names, its name read in full."""
+    return ObjectRef(text(namespace), full_name(fingerprint, text(name)))
+
+
+def _claimed(entry: list[Any], fingerprint: str) -> SignalReply:
+    _, count, namespace, name, first_seen, _due, storm, *tipped = entry
+    ref = _ref(fingerprint, namespace, name)
+    decision = StormDecision("none")
+    if text(storm) == "tipped":
+        storm_type, *affected = tipped
+        decision = StormDecision("tipped", ref, text(storm_type), tuple(map(text, affected)))
+    return SignalReply(Recorded("claimed", int(count), ref, int(first_seen), decision))
+
+
+def _duplicate(entry: list[Any], fingerprint: str) -> SignalReply:
+    _, count, namespace, name, first_seen, due = entry
+    ref = _ref(fingerprint, namespace, name)
+    return SignalReply(Recorded("duplicate", int(count), ref, int(first_seen)), due_ms=int(due))
+
+
+def _aggregated(entry: list[Any], fingerprint: str) -> SignalReply:
+    _, count, namespace, name, first_seen, newly_unwritten = entry
+    storm = _ref(fingerprint, namespace, name)
+    decision = StormDecision("aggregated", storm)
+    recorded = Recorded("aggregated", int(count), storm, int(first_seen), decision)
+    return SignalReply(recorded, storm_unwritten=bool(int(newly_unwritten)))
+
+
+def _resolved(entry: list[Any], fingerprint: str) -> SignalReply:
+    _, count, namespace, name, state, first_seen = entry
+    ref = _ref(fingerprint, namespace, name) if text(state) in BACKED else None
+    return SignalReply(Recorded("resolved", int(count), ref, int(first_seen)))
+
+
+def _resolved_without_record(_entry: list[Any], _fingerprint: str) -> SignalReply:
+    return SignalReply(Recorded("resolved"))
+
+
+# By kind, looked up by the reply's text (a StrEnum member is equal to its value).
+_DECODERS: dict[str, Callable[[list[Any], str], SignalReply]] = {
+    ReplyKind.CLAIMED: _claimed,
+    ReplyKind.DUPLICATE: _duplicate,
+    ReplyKind.AGGREGATED: _aggregated,
+    ReplyKind.RESOLVED: _resolved,
+    ReplyKind.RESOLVED_WITHOUT_RECORD: _resolved_without_record,
+}
+
+
+def decode_occurrences(reply: list[Any], *, member: str) -> Occurrences | int | None:
+    """Decode take_occurrences: what to write now, the ms when it is due, or None."""
+    if Take(reply[0]) is not Take.NOW:
+        return _not_now(reply)
+    _, count, first_seen, last_seen, namespace, name = reply
+    return Occurrences(
+        ref=_ref(member_fingerprint(member), namespace, name),
+        count=int(count),
+        first_seen_ms=int(first_seen),
+        last_seen_ms=int(last_seen),
+    )
+
+
+def decode_storm(reply: list[Any]) -> StormAggregation | int | None:
+    """Decode take_storm: what to write now, the ms when it is due, or None."""
+    if Take(reply[0]) is not Take.NOW:
+        return _not_now(reply)
+    _, alerts, truncated, updated, namespace, name, *affected = reply
+    return StormAggregation(
+        ref=ObjectRef(text(namespace), text(name)),
+        alert_count=int(alerts),
+        truncated=int(truncated),
+        updated_ms=int(updated),
+        affected=tuple(map(text, affected)),
+    )
+
+
+def _not_now(reply: list[Any]) -> int | None:
+    """The ms when a take is due (Take.LATER), or None (Take.NOTHING)."""
+    return int(reply[1]) if Take(reply[0]) is Take.LATER else None
