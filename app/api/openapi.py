@@ -44,7 +44,10 @@ _OBJECT_REF = {
         "kind": {"type": "string", "minLength": 1, "maxLength": 63},
         "name": {"type": "string", "maxLength": 253},
         "namespace": {"type": "string", "maxLength": 63},
+        "apiVersion": {"type": "string"},
+        "uid": {"type": "string"},
         "labels": _LABELS,
+        "annotations": _LABELS,
     },
 }
 
@@ -156,6 +159,15 @@ OPENAPI: dict[str, Any] = {
                 "is required.",
                 "anyOf": [{"required": ["involvedObject"]}, {"required": ["regarding"]}],
                 "properties": {
+                    "apiVersion": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "metadata": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "namespace": {"type": "string"},
+                        },
+                    },
                     "type": {"type": "string", "enum": ["Warning", "Normal"]},
                     "reason": {"type": "string", "minLength": 1, "maxLength": 253},
                     "involvedObject": _OBJECT_REF,
@@ -166,6 +178,22 @@ OPENAPI: dict[str, Any] = {
                     "firstTimestamp": {"type": "string", "format": "date-time"},
                     "lastTimestamp": {"type": "string", "format": "date-time"},
                     "eventTime": {"type": "string", "format": "date-time"},
+                    "series": {
+                        "type": "object",
+                        "properties": {
+                            "count": {"type": "integer"},
+                            "lastObservedTime": {"type": "string", "format": "date-time"},
+                        },
+                    },
+                    "source": {
+                        "type": "object",
+                        "properties": {
+                            "component": {"type": "string"},
+                            "host": {"type": "string"},
+                        },
+                    },
+                    "reportingComponent": {"type": "string"},
+                    "reportingController": {"type": "string"},
                     "clusterName": {"type": "string"},
                 },
             },
