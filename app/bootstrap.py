@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from kubernetes.client import ApiClient
 from prometheus_client import CollectorRegistry
 
 from app.adapters.auth import Access, KubernetesAuthenticator
@@ -12,7 +13,8 @@ from app.adapters.kubernetes import KubernetesApi, api_client, import_client_cla
 from app.adapters.redis_client import RedisUrlError, redis_from_url
 from app.adapters.redis_store import RedisSignalStore
 from app.adapters.reflector import Timing
-from app.adapters.rr_index import ActiveIndex
+from app.adapters.rr_index import ResourceIndex
+from app.adapters.rr_lookups import ResourceLookups
 from app.config import Config, ConfigError
 from app.metrics import Metrics
 from app.redis_url import parse_redis_url
@@ -26,25 +28,9 @@ from app.service.services import Services
 def build(config: Config) -> Services:
     """Wire the real adapters for one worker process."""
     metrics = Metrics(CollectorRegistry())
-    store = RedisSignalStore(
-        lambda: redis_from_url(config.redis_url, timeout=config.redis_timeout),
-        prefix=config.redis_key_prefix,
-        ttl=config.dedup_ttl,
-        claim_ttl=config.claim_ttl,
-        status_interval=config.status_interval,
-        storms=config.storms,
-        timer=metrics.observe_script,
-    )
+    store = _store(config, metrics)
     api = api_client(kubeconfig=config.kubeconfig)
-    index = None
-    if config.resource_index:
-        index = ActiveIndex(
-            api,
-            timeout=config.kubernetes_timeout,
-            timing=Timing(watch_seconds=config.watch_timeout),
-            on_sync=metrics.observe_index,
-            on_restart=metrics.observe_index_restart,
-        )
+    index = _index(api, config, metrics) if config.resource_index else None
     kube = KubernetesApi(
         api,
         timeout=config.kubernetes_timeout,
@@ -60,33 +46,22 @@ def build(config: Config) -> Services:
     ingest = IngestService(
         store=store,
         remediation_requests=kube,
+        history=ResourceLookups(kube, index=index, window_seconds=config.recurrence_window),
         classifier=Classifier(namespaces=namespaces, config=config),
         config=config,
         observe=metrics.observe_signals,
         observe_storm=metrics.observe_storm,
+        observe_recurrence=metrics.observe_recurrence,
     )
     readiness = Readiness(
-        store=store,
-        kubernetes=kube,
-        clock=time.monotonic,
-        circuit=lambda: kube.breaker.state,
+        store=store, kubernetes=kube, clock=time.monotonic, circuit=lambda: kube.breaker.state
     )
-    auth = None
-    if config.auth_mode == "kubernetes":
-        auth = KubernetesAuthenticator(
-            api,
-            access=Access(namespace=config.auth_namespace),
-            audiences=config.auth_audiences,
-            timeout=config.kubernetes_timeout,
-            ttl=config.auth_cache_ttl,
-            denied_ttl=config.auth_denied_cache_ttl,
-            clock=time.monotonic,
-        )
     occurrences = OccurrenceWriter(
         queue=store,
         remediation_requests=kube,
         clock=utc_now,
         period=config.status_flush_period,
+        observe_flapping=metrics.observe_flapping,
     )
     return Services(
         ingest=ingest,
@@ -95,8 +70,46 @@ def build(config: Config) -> Services:
         occurrences=occurrences,
         tokens=store,
         drain_seconds=config.drain_seconds,
-        auth=auth,
+        auth=_auth(api, config),
         index=index,
+    )
+
+
+def _store(config: Config, metrics: Metrics) -> RedisSignalStore:
+    return RedisSignalStore(
+        lambda: redis_from_url(config.redis_url, timeout=config.redis_timeout),
+        prefix=config.redis_key_prefix,
+        ttl=config.dedup_ttl,
+        claim_ttl=config.claim_ttl,
+        status_interval=config.status_interval,
+        storms=config.storms,
+        flapping=config.flapping,
+        timer=metrics.observe_script,
+    )
+
+
+def _index(api: ApiClient, config: Config, metrics: Metrics) -> ResourceIndex:
+    return ResourceIndex(
+        api,
+        timeout=config.kubernetes_timeout,
+        window_seconds=config.recurrence_window,
+        timing=Timing(watch_seconds=config.watch_timeout),
+        on_sync=metrics.observe_index,
+        on_restart=metrics.observe_index_restart,
+    )
+
+
+def _auth(api: ApiClient, config: Config) -> KubernetesAuthenticator | None:
+    if config.auth_mode != "kubernetes":
+        return None
+    return KubernetesAuthenticator(
+        api,
+        access=Access(namespace=config.auth_namespace),
+        audiences=config.auth_audiences,
+        timeout=config.kubernetes_timeout,
+        ttl=config.auth_cache_ttl,
+        denied_ttl=config.auth_denied_cache_ttl,
+        clock=time.monotonic,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from app.domain import BreakerSettings, Severity, StormSettings
+from app.domain import BreakerSettings, FlappingSettings, Severity, StormSettings
 from app.redis_url import RedisUrlError, parse_redis_url
 from app.settings import (
     boolean,
@@ -411,6 +411,28 @@ class Config:
         doc="a storm ends after this long without signals in its scope (at least the longest "
         "window)",
     )
+    flapping_transitions: int = setting(
+        6,
+        key="flapping.transitions",
+        env="GATEWAY_FLAPPING_TRANSITIONS",
+        parse=positive(int),
+        doc="an alert flaps after this many state changes (firing <-> resolved) in the window",
+    )
+    flapping_window: float = setting(
+        1800.0,
+        key="flapping.windowSeconds",
+        env="GATEWAY_FLAPPING_WINDOW",
+        parse=positive(float),
+        doc="flapping window; an alert stops flapping after a whole window without a change",
+    )
+    recurrence_window: float = setting(
+        14400.0,
+        key="recurrence.windowSeconds",
+        env="GATEWAY_RECURRENCE_WINDOW",
+        parse=positive(float),
+        doc="a new resource names the fingerprint's resources that ended this recently "
+        "(`spec.recurrence`)",
+    )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Config:
@@ -469,6 +491,11 @@ class Config:
             pattern_window=self.storm_pattern_window,
             quiet_period=self.storm_quiet_period,
         )
+
+    @property
+    def flapping(self) -> FlappingSettings:
+        """Return the flapping settings."""
+        return FlappingSettings(transitions=self.flapping_transitions, window=self.flapping_window)
 
     def check(self) -> list[str]:
         """Return what is wrong across settings."""

@@ -139,6 +139,14 @@ class BreakerSettings:
 
 
 @dataclass(frozen=True)
+class FlappingSettings:
+    """When an alert flaps: this many state changes (firing <-> resolved) within the window."""
+
+    transitions: int = 6
+    window: float = 1800.0
+
+
+@dataclass(frozen=True)
 class StormSettings:
     """Storm detection thresholds and windows (contract defaults)."""
 

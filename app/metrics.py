@@ -112,6 +112,25 @@ class Metrics:
         )
         for reason in INDEX_RESTART_REASONS:
             self.resource_index_restarts.labels(reason)
+        self.recurrences = Counter(
+            "gateway_recurrences_total",
+            "RemediationRequests created for a problem whose earlier resources ended lately",
+            registry=registry,
+        )
+        self.flapping_changes = Counter(
+            "gateway_flapping_changes_total",
+            "Fingerprints that started (to=on) or stopped (to=off) flapping",
+            ["to"],
+            registry=registry,
+        )
+        for change in ("on", "off"):
+            self.flapping_changes.labels(change)
+        self.flapping_fingerprints = Gauge(
+            "gateway_flapping_fingerprints",
+            "Fingerprints flapping now (shared by every worker and replica through Redis)",
+            registry=registry,
+            multiprocess_mode="mostrecent",
+        )
         self.circuit_breaker_open = Gauge(
             "gateway_circuit_breaker_open",
             "1 while a worker's Kubernetes API circuit breaker is open (failing calls fast)",
@@ -163,6 +182,15 @@ class Metrics:
     def observe_index_restart(self, reason: str) -> None:
         """Count one relist of the resource index (reason: short-watch|expired|error|stalled)."""
         self.resource_index_restarts.labels(reason).inc()
+
+    def observe_recurrence(self) -> None:
+        """Count one resource created with spec.recurrence."""
+        self.recurrences.inc()
+
+    def observe_flapping(self, started: bool, now: int) -> None:
+        """Count one fingerprint that started or stopped flapping; show how many flap now."""
+        self.flapping_changes.labels("on" if started else "off").inc()
+        self.flapping_fingerprints.set(now)
 
     def observe_rate_limited(self) -> None:
         """Count one signal request refused with 429."""

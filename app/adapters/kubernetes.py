@@ -16,9 +16,9 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from app.adapters.breaker import CircuitBreaker
-from app.domain import TERMINAL_PHASES, ObjectRef, rfc3339
+from app.domain import ObjectRef, rfc3339
 from app.service.errors import KubernetesUnavailable
-from app.service.ports import ActiveResource, StormAggregation
+from app.service.ports import Flapping, StormAggregation
 
 GROUP = "remediation.kubernaut.io"
 VERSION = "v1alpha1"
@@ -104,33 +104,11 @@ def _rfc3339(ms: int) -> str:
     return rfc3339(datetime.fromtimestamp(ms / 1000, UTC))
 
 
-def parse_ms(value: Any) -> int:
-    """Milliseconds since the epoch of an RFC 3339 time; 0 when it is not one."""
-    try:
-        return int(datetime.fromisoformat(str(value)).timestamp() * 1000)
-    except ValueError:
-        return 0
-
-
-class ActiveLookup(Protocol):
-    """Active resources by fingerprint from memory (the resource index)."""
-
-    def lookup(self, fingerprint: str) -> ActiveResource | object | None:
-        """The active resource, None, or any other object when it cannot tell."""
+class OwnWrites(Protocol):
+    """Takes note of what this process has just created (the resource index)."""
 
     def created(self, obj: Mapping[str, Any]) -> None:
         """Hold a resource this process has just created (its own write)."""
-
-
-def active_resource(item: Mapping[str, Any]) -> ActiveResource:
-    """Read a resource's occurrences: the live status, else what it was created with."""
-    live = (item.get("status") or {}).get("deduplication") or {}
-    created = item.get("spec", {}).get("deduplication") or {}
-    return ActiveResource(
-        ref=ObjectRef(item["metadata"]["namespace"], item["metadata"]["name"]),
-        occurrence_count=int(live.get("occurrenceCount") or created.get("occurrenceCount") or 1),
-        first_seen_ms=parse_ms(live.get("firstSeenAt") or created.get("firstSeen") or ""),
-    )
 
 
 def retry_after_header(exc: ApiException) -> float | None:
@@ -154,7 +132,7 @@ class KubernetesApi:
         breaker: CircuitBreaker,
         record: CallRecorder | None = None,
         on_retry: Callable[[str], None] | None = None,
-        index: ActiveLookup | None = None,
+        index: OwnWrites | None = None,
     ) -> None:
         self._index = index
         self._custom = k8s.CustomObjectsApi(api)
@@ -196,14 +174,8 @@ class KubernetesApi:
 
         return self._retrying("create", attempt)
 
-    def find_active(self, fingerprint: str, *, namespace: str) -> ActiveResource | None:
-        """Return the newest non-terminal RemediationRequest of a fingerprint, if any: from the
-        resource index while it follows the API, else with a label lookup."""
-        if self._index is not None:
-            known = self._index.lookup(fingerprint)
-            if known is None or isinstance(known, ActiveResource):
-                return known
-        selector = f"kubernaut.io/signal-fingerprint={fingerprint[:63]}"
+    def list_labelled(self, namespace: str, selector: str) -> list[Mapping[str, Any]]:
+        """Return the RemediationRequests of a namespace that match a label selector."""
         listed: Any = self._retrying(
             "list",
             lambda: self._call(
@@ -218,19 +190,10 @@ class KubernetesApi:
                 ),
             ),
         )
-        if not isinstance(listed, Mapping) or not isinstance(listed.get("items", []), list):
+        items = listed.get("items") if isinstance(listed, Mapping) else None
+        if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
             raise KubernetesUnavailable("kubernetes list: unexpected answer")
-        active = [
-            item
-            for item in listed.get("items", [])
-            if item.get("spec", {}).get("signalFingerprint") == fingerprint
-            and str((item.get("status") or {}).get("overallPhase", "")).lower()
-            not in TERMINAL_PHASES
-        ]
-        if not active:
-            return None
-        newest = max(active, key=lambda item: item["metadata"].get("creationTimestamp", ""))
-        return active_resource(newest)
+        return items
 
     def write_occurrences(
         self, ref: ObjectRef, *, first_seen_ms: int, last_seen_ms: int, count: int
@@ -260,6 +223,33 @@ class KubernetesApi:
                 }
             },
         )
+
+    def write_flapping(self, flapping: Flapping) -> None:
+        """Label a RemediationRequest flapping (or take the label off) and write its
+        status.flapping: two merge patches, made only when flapping starts or stops."""
+        label = "true" if flapping.flapping else None
+        patch = {"metadata": {"labels": {"kubernaut.io/flapping": label}}}
+        self._retrying(
+            "patch",
+            lambda: self._call(
+                "patch",
+                lambda: self._custom.patch_namespaced_custom_object(
+                    GROUP,
+                    VERSION,
+                    flapping.ref.namespace,
+                    PLURAL,
+                    flapping.ref.name,
+                    patch,
+                    _request_timeout=self._timeout,
+                ),
+            ),
+        )
+        status: dict[str, Any] = {
+            "transitions": flapping.transitions,
+            "since": _rfc3339(flapping.since_ms),
+            "stoppedAt": None if flapping.flapping else _rfc3339(flapping.stops_ms),
+        }
+        self._patch_status(flapping.ref, {"flapping": status})
 
     def _patch_status(self, ref: ObjectRef, status: Mapping[str, Any]) -> None:
         patch = {"status": dict(status)}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.adapters.redis_keys import STORM_MEMBER, KeyLayout, short_id, stored_name, storm_tag
-from app.domain import StormSettings
+from app.domain import FlappingSettings, StormSettings
 from app.service.ports import Admission, Observation
 
 Group = tuple[str, list[int]]  # a scope's tag, and the indexes of its observations
@@ -25,9 +25,15 @@ class RecordCall:
 
 
 def record_settings(
-    *, ttl_ms: int, claim_ttl_ms: int, status_interval_ms: int, storms: StormSettings
+    *,
+    ttl_ms: int,
+    claim_ttl_ms: int,
+    status_interval_ms: int,
+    storms: StormSettings,
+    flapping: FlappingSettings,
+    prefix: str,
 ) -> list[int]:
-    """Return ARGV[2] to ARGV[10] of record_signals: the record and storm settings."""
+    """Return ARGV[2] to ARGV[13] of record_signals: the record, storm and flapping settings."""
     return [
         ttl_ms,
         claim_ttl_ms,
@@ -38,6 +44,9 @@ def record_settings(
         int(storms.pattern_window * 1000),
         storms.max_affected,
         int(storms.quiet_period * 1000),
+        flapping.transitions,
+        int(flapping.window * 1000),
+        len(prefix),
     ]
 
 
@@ -113,9 +122,11 @@ def _signal_args(observation: Observation, member: str) -> tuple[str, str]:
     """A signal's two values: what it is and names (none has a space), and its resource."""
     ref = observation.ref
     name = ref.name or "-"
-    stored = stored_name(observation.fingerprint, name)
+    fingerprint = observation.fingerprint
+    stored = stored_name(fingerprint, name)
+    ended = ",".join(stored_name(fingerprint, ended) for ended in observation.ended) or "-"
     return (
         f"{int(observation.firing)} {observation.token or '-'} "
-        f"{ref.namespace or '-'} {name} {member} {stored}",
+        f"{ref.namespace or '-'} {name} {member} {stored} {ended}",
         observation.resource,
     )

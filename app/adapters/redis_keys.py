@@ -14,6 +14,7 @@ from typing import NamedTuple
 from app.service.ports import StormScope
 
 STORM_MEMBER = "storm:"  # a queued storm's member: this, then its scope's tag
+FLAP_MEMBER = "f:"  # a queued flapping check: this, then the record's member
 TAG_LENGTH = 11  # storm_tag()'s length
 
 
@@ -74,6 +75,7 @@ class KeyLayout:
     def __init__(self, prefix: str) -> None:
         self._prefix = prefix
         self.queue = f"{prefix}occurrences"  # zset of the members whose status write is due
+        self.flapping = f"{prefix}flapping"  # how many fingerprints flap now
 
     def member(self, fingerprint: str, scope: StormScope) -> str:
         """Return a record's id (its queue member): its scope's tag and its short id."""
@@ -87,6 +89,10 @@ class KeyLayout:
         """Return the key of the record a member names."""
         return f"{self._prefix}d:{{{member[:TAG_LENGTH]}}}{member[TAG_LENGTH:]}"
 
+    def transitions_of(self, member: str) -> str:
+        """Return the key of a record's state changes (flapping.lua: "t:" for "d:")."""
+        return f"{self._prefix}t:{{{member[:TAG_LENGTH]}}}{member[TAG_LENGTH:]}"
+
     def storm(self, tag: str) -> StormKeys:
         """Return the keys of the storm scope with this tag."""
         base = f"{self._prefix}storm:{{{tag}}}"
@@ -96,6 +102,8 @@ class KeyLayout:
         """Return the key holding what a queued member's status write writes."""
         if member.startswith(STORM_MEMBER):
             return self.storm(member.removeprefix(STORM_MEMBER)).scope
+        if member.startswith(FLAP_MEMBER):
+            return self.transitions_of(member.removeprefix(FLAP_MEMBER))
         return self.record_of(member)
 
     def bucket(self, caller: str) -> str:

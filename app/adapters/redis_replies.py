@@ -9,7 +9,13 @@ from typing import Any, NamedTuple
 
 from app.adapters.redis_keys import full_name, member_fingerprint
 from app.domain import ObjectRef
-from app.service.ports import Occurrences, Recorded, StormAggregation, StormDecision
+from app.service.ports import (
+    Flapping,
+    Occurrences,
+    Recorded,
+    StormAggregation,
+    StormDecision,
+)
 
 
 class ReplyKind(StrEnum):
@@ -22,6 +28,8 @@ class ReplyKind(StrEnum):
     RESOLVED_WITHOUT_RECORD = "n"
     # Not an entry: the whole reply, when the caller had no request token.
     RATE_LIMITED = "l"
+    # Not a signal's entry: the last one, without a queue key, lists the status writes due.
+    DUE = "q"
 
 
 class RecordState(StrEnum):
@@ -46,12 +54,9 @@ class Take(IntEnum):
 
 
 class SignalReply(NamedTuple):
-    """One signal's entry of a record_signals reply, and the status writes it asks for (in
-    Cluster, the store queues them; standalone, the script did)."""
+    """One signal's entry of a record_signals reply."""
 
     recorded: Recorded
-    due_ms: int = 0  # a duplicate's count became unwritten: its status write is due then
-    storm_unwritten: bool = False  # an aggregated signal made its storm's figures unwritten
 
 
 def text(value: Any) -> str:
@@ -65,6 +70,16 @@ def rate_limited_ms(reply: list[Any]) -> int | None:
     if reply and not isinstance(reply[0], list) and text(reply[0]) == ReplyKind.RATE_LIMITED:
         return int(reply[1])
     return None
+
+
+def split_due(reply: list[Any]) -> tuple[list[Any], dict[str, int]]:
+    """Return a record_signals reply's signal entries, and the status writes its last entry
+    lists as due (Cluster: the caller queues them), by member."""
+    if reply and text(reply[-1][0]) == ReplyKind.DUE:
+        listed = reply[-1][1:]
+        due = {text(member): int(ms) for ms, member in zip(listed[::2], listed[1::2], strict=True)}
+        return reply[:-1], due
+    return reply, {}
 
 
 def decode_signal(entry: list[Any], fingerprint: str) -> SignalReply:
@@ -88,17 +103,16 @@ def _claimed(entry: list[Any], fingerprint: str) -> SignalReply:
 
 
 def _duplicate(entry: list[Any], fingerprint: str) -> SignalReply:
-    _, count, namespace, name, first_seen, due = entry
+    _, count, namespace, name, first_seen, _due = entry
     ref = _ref(fingerprint, namespace, name)
-    return SignalReply(Recorded("duplicate", int(count), ref, int(first_seen)), due_ms=int(due))
+    return SignalReply(Recorded("duplicate", int(count), ref, int(first_seen)))
 
 
 def _aggregated(entry: list[Any], fingerprint: str) -> SignalReply:
-    _, count, namespace, name, first_seen, newly_unwritten = entry
+    _, count, namespace, name, first_seen, _newly_unwritten = entry
     storm = _ref(fingerprint, namespace, name)
     decision = StormDecision("aggregated", storm)
-    recorded = Recorded("aggregated", int(count), storm, int(first_seen), decision)
-    return SignalReply(recorded, storm_unwritten=bool(int(newly_unwritten)))
+    return SignalReply(Recorded("aggregated", int(count), storm, int(first_seen), decision))
 
 
 def _resolved(entry: list[Any], fingerprint: str) -> SignalReply:
@@ -125,12 +139,13 @@ def decode_occurrences(reply: list[Any], *, member: str) -> Occurrences | int | 
     """Decode take_occurrences: what to write now, the ms when it is due, or None."""
     if Take(reply[0]) is not Take.NOW:
         return _not_now(reply)
-    _, count, first_seen, last_seen, namespace, name = reply
+    _, count, first_seen, last_seen, namespace, name, more = reply
     return Occurrences(
         ref=_ref(member_fingerprint(member), namespace, name),
         count=int(count),
         first_seen_ms=int(first_seen),
         last_seen_ms=int(last_seen),
+        more=bool(int(more)),
     )
 
 
@@ -145,6 +160,20 @@ def decode_storm(reply: list[Any]) -> StormAggregation | int | None:
         truncated=int(truncated),
         updated_ms=int(updated),
         affected=tuple(map(text, affected)),
+    )
+
+
+def decode_flapping(reply: list[Any], *, member: str) -> Flapping | int | None:
+    """Decode take_flapping: what to write now, the ms when it is due, or None."""
+    if Take(reply[0]) is not Take.NOW:
+        return _not_now(reply)
+    _, state, changes, since, stops, namespace, name = reply
+    return Flapping(
+        ref=_ref(member_fingerprint(member), namespace, name),
+        flapping=text(state) == "on",
+        transitions=int(changes),
+        since_ms=int(since),
+        stops_ms=int(stops),
     )
 
 

@@ -29,9 +29,16 @@ SCRIPTS = (
     "settle_storm",
     "take_storm",
     "take_token",
+    "take_flapping",
+    "flapping_written",
+    "join_storm",
 )
 # Lua libraries a script needs, prepended to its source (a script cannot load another).
-LIBRARIES = {"record_signals": ("token_bucket", "storm"), "take_token": ("token_bucket",)}
+LIBRARIES = {
+    "record_signals": ("token_bucket", "storm", "flapping"),
+    "take_token": ("token_bucket",),
+    "join_storm": ("storm",),
+}
 # A cluster client raises RedisClusterException (not a RedisError) when no node answers.
 _REDIS_ERRORS = (redis.RedisError, RedisClusterException)
 

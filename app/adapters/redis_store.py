@@ -8,29 +8,34 @@ from typing import Any
 
 from app.adapters.redis_batches import RecordCall, RecordCalls, record_settings
 from app.adapters.redis_client import AnyRedis
-from app.adapters.redis_keys import STORM_MEMBER, KeyLayout, stored_name, storm_tag
+from app.adapters.redis_keys import FLAP_MEMBER, STORM_MEMBER, KeyLayout, stored_name, storm_tag
 from app.adapters.redis_replies import (
     SignalReply,
+    decode_flapping,
     decode_occurrences,
     decode_signal,
     decode_storm,
     rate_limited_ms,
+    split_due,
     text,
 )
 from app.adapters.redis_scripts import Scripts, ScriptTimer, translate_errors
-from app.domain import ObjectRef, StormSettings
+from app.domain import FlappingSettings, ObjectRef, StormSettings
 from app.service.errors import OverRateLimit, StoreUnavailable
 from app.service.ports import (
     ActiveResource,
     Admission,
+    Flapping,
     Observation,
     Occurrences,
     Recorded,
     StormAggregation,
+    StormResource,
     StormScope,
 )
 
 log = logging.getLogger(__name__)
+FLAPPING_COUNT_TTL_MS = 24 * 3600 * 1000
 
 
 class RedisSignalStore:
@@ -46,17 +51,22 @@ class RedisSignalStore:
         claim_ttl: float,
         status_interval: float = 5.0,
         storms: StormSettings | None = None,
+        flapping: FlappingSettings | None = None,
         timer: ScriptTimer | None = None,
     ) -> None:
         self._scripts = Scripts(client if callable(client) else (lambda: client), timer=timer)
         self.keys = KeyLayout(prefix)
         self._ttl_ms = int(ttl * 1000)
         self._status_interval_ms = int(status_interval * 1000)
+        self._storms = storms or StormSettings()
+        self._flapping = flapping or FlappingSettings()
         settings = record_settings(
             ttl_ms=self._ttl_ms,
             claim_ttl_ms=int(claim_ttl * 1000),
             status_interval_ms=self._status_interval_ms,
-            storms=storms or StormSettings(),
+            storms=self._storms,
+            flapping=self._flapping,
+            prefix=prefix,
         )
         self._calls = RecordCalls(self.keys, settings=settings)
 
@@ -83,11 +93,10 @@ class RedisSignalStore:
         due: dict[str, int] = {}
         try:
             for call in calls:
-                replies = self._record_call(observations, call, admission=admission)
+                replies, call_due = self._record_call(observations, call, admission=admission)
+                due |= call_due
                 for index, reply in zip(call.order, replies, strict=True):
                     recorded[index] = reply.recorded
-                    if cluster:
-                        due |= self._due(reply, observations[index], now_ms=now_ms)
             if due:
                 self._queue_all(due)
         except StoreUnavailable:
@@ -97,24 +106,18 @@ class RedisSignalStore:
 
     def _record_call(
         self, observations: Sequence[Observation], call: RecordCall, *, admission: Admission | None
-    ) -> list[SignalReply]:
-        """Run one record_signals call; return its replies, in the call's order."""
+    ) -> tuple[list[SignalReply], dict[str, int]]:
+        """Run one record_signals call; return its replies, in the call's order, and the
+        status writes it left for the caller to queue (Cluster)."""
         reply = self._scripts.run("record_signals", keys=call.keys, args=call.args)
         if admission and (wait_ms := rate_limited_ms(reply)) is not None:
             raise OverRateLimit(admission.caller, wait_ms / 1000)
-        return [
+        entries, due = split_due(reply)
+        decoded = [
             decode_signal(entry, observations[index].fingerprint)
-            for index, entry in zip(call.order, reply, strict=True)
+            for index, entry in zip(call.order, entries, strict=True)
         ]
-
-    def _due(self, reply: SignalReply, observation: Observation, *, now_ms: int) -> dict[str, int]:
-        """Cluster: the status writes a reply asks for (standalone queues them in the script)."""
-        if reply.due_ms:
-            return {self.keys.member(observation.fingerprint, observation.scope): reply.due_ms}
-        if reply.storm_unwritten:
-            member = STORM_MEMBER + storm_tag(observation.scope)
-            return {member: now_ms + self._status_interval_ms}
-        return {}
+        return decoded, due
 
     def _give_back_claims(
         self,
@@ -158,6 +161,36 @@ class RedisSignalStore:
         with translate_errors("redis storm"):
             self._scripts.client.zrem(rate_key, f"{now_ms}:{observation.token}")
 
+    def join_storm(
+        self, observation: Observation, storm: StormResource, *, now_ms: int
+    ) -> int | None:
+        """Aggregate a claimed signal into a storm Kubernetes holds and Redis lost, restoring
+        the scope's storm from it; return the record's count, or None if taken over."""
+        tag = storm_tag(observation.scope)
+        keys = self.keys.storm(tag)
+        args = [
+            now_ms,
+            self._ttl_ms,
+            int(self._storms.quiet_period * 1000),
+            observation.token,
+            self._storms.max_affected,
+            observation.resource,
+            storm.ref.namespace,
+            storm.ref.name,
+            storm.storm_type,
+            storm.alert_count,
+            storm.truncated,
+            storm.updated_ms,
+            *storm.affected[: self._storms.max_affected],
+        ]
+        record = self.keys.record(observation.fingerprint, observation.scope)
+        reply = self._scripts.run("join_storm", keys=[record, keys.scope, keys.affected], args=args)
+        if not int(reply[0]):
+            return None
+        if int(reply[3]):
+            self._queue_all({STORM_MEMBER + tag: now_ms + self._status_interval_ms})
+        return int(reply[0])
+
     def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
         """Mark the storm resource created, or end the storm if it could not be."""
         key = self.keys.storm(storm_tag(scope)).scope
@@ -179,8 +212,13 @@ class RedisSignalStore:
 
     def take_occurrences(
         self, member: str, *, now_ms: int
-    ) -> Occurrences | StormAggregation | int | None:
+    ) -> Occurrences | StormAggregation | Flapping | int | None:
         """Return what to write now for a queued member, the ms when it is due, or None."""
+        if member.startswith(FLAP_MEMBER):
+            key = self.keys.queued(member)
+            window = int(self._flapping.window * 1000)
+            reply = self._scripts.run("take_flapping", keys=[key], args=[now_ms, window])
+            return decode_flapping(reply, member=member.removeprefix(FLAP_MEMBER))
         if member.startswith(STORM_MEMBER):
             storm = self.keys.storm(member.removeprefix(STORM_MEMBER))
             keys = [storm.scope, storm.affected]
@@ -190,10 +228,25 @@ class RedisSignalStore:
         reply = self._scripts.run("take_occurrences", keys=[key], args=args)
         return decode_occurrences(reply, member=member)
 
-    def requeue(self, member: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
-        """Queue a status write again; after a failed write, mark the figures unwritten."""
+    def flapping_written(self, member: str, *, flapping: bool) -> int:
+        """Note that a flapping start (or stop) of a queued member was written; return how
+        many fingerprints flap now (a count kept a day after its last change)."""
         key = self.keys.queued(member)
-        if failed and not self._scripts.run("retake_later", keys=[key], args=[now_ms]):
+        args = ["on" if flapping else "off", int(self._flapping.window * 1000)]
+        self._scripts.run("flapping_written", keys=[key], args=args)
+        with translate_errors("redis flapping count"):
+            pipe = self._scripts.client.pipeline(transaction=False)
+            pipe.incrby(self.keys.flapping, 1 if flapping else -1)
+            pipe.pexpire(self.keys.flapping, FLAPPING_COUNT_TTL_MS)
+            count, _ = pipe.execute()
+        return max(0, int(count))
+
+    def requeue(self, member: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
+        """Queue a status write again; after a failed write, mark the figures unwritten
+        (a flapping check needs no mark: it is taken again as it was)."""
+        key = self.keys.queued(member)
+        retake = failed and not member.startswith(FLAP_MEMBER)
+        if retake and not self._scripts.run("retake_later", keys=[key], args=[now_ms]):
             return
         self._queue_all({member: due_ms})
 
@@ -201,7 +254,7 @@ class RedisSignalStore:
         """Queue status writes, each member due at its ms."""
         with translate_errors("redis occurrence queue"):
             pipe = self._scripts.client.pipeline(transaction=False)
-            pipe.zadd(self.keys.queue, due)
+            pipe.zadd(self.keys.queue, due, lt=True)
             pipe.pexpire(self.keys.queue, self._ttl_ms)
             pipe.execute()
 

@@ -28,7 +28,9 @@ from app.service.ports import (
     Observation,
     Recorded,
     RemediationRequests,
+    ResourceHistory,
     SignalStore,
+    StormResource,
     StormScope,
 )
 from app.service.resource import (
@@ -57,15 +59,19 @@ class IngestService:
         *,
         store: SignalStore,
         remediation_requests: RemediationRequests,
+        history: ResourceHistory,
         classifier: Classifier,
         config: Config,
         clock: Clock = utc_now,
         observe: Observer | None = None,
         observe_storm: Callable[[str], None] | None = None,
+        observe_recurrence: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
         self._storm_settings = config.storms
         self._rrs = remediation_requests
+        self._history = history
+        self._observe_recurrence = observe_recurrence or (lambda: None)
         self._classifier = classifier
         self._config = config
         self._clock = clock
@@ -175,6 +181,11 @@ class IngestService:
         if not signal.firing:
             return _Plan(Observation(signal.fingerprint, scope, firing=False))
         classification = self._classifier.classify(signal)
+        # Phase decides: a record whose resource has ended answers nothing (the store starts
+        # it anew), known here without an API call while the resource index follows the API.
+        ended = self._history.ended_refs(
+            signal.fingerprint, scope, namespace=classification.namespace
+        )
         observation = Observation(
             signal.fingerprint,
             scope,
@@ -182,6 +193,7 @@ class IngestService:
             token=unique_id(),
             ref=ObjectRef(classification.namespace, new_name(signal.fingerprint)),
             resource=affected_resource(signal),
+            ended=tuple(ref.name for ref in ended),
         )
         return _Plan(observation, classification)
 
@@ -282,13 +294,24 @@ class IngestService:
         *,
         now: datetime,
     ) -> Result:
-        """Adopt the fingerprint's active resource if Kubernetes has one, else create one."""
-        active = self._rrs.find_active(signal.fingerprint, namespace=classification.namespace)
+        """Adopt the fingerprint's active resource if Kubernetes has one; join its scope's
+        storm if Kubernetes has one that lists it (Redis lost it); else create one, naming
+        the fingerprint's resources that ended lately (recurrence)."""
+        namespace = classification.namespace
+        history = self._history.history(signal.fingerprint, namespace=namespace)
+        active = history.active
+        if not active:
+            storm = self._history.storm(claimed.scope, claimed.resource, namespace=namespace)
+            if storm is not None:
+                return self._join_storm(signal, claimed, storm, claim, now=now)
         if active:
             ref, outcome = active.ref, Outcome.DUPLICATE
         else:
-            body = _body(signal, classification, claim, name=claimed.ref.name, now=now)
+            ended = [e.ref.name for e in history.ended]
+            body = _body(signal, classification, claim, name=claimed.ref.name, now=now, ended=ended)
             ref, outcome = self._rrs.create(body), Outcome.CREATED
+            if ended:
+                self._observe_recurrence()
         count = self._store.confirm(claimed, now_ms=_ms(now), ref=ref, adopted=active)
         if count is None:
             log.warning(
@@ -298,6 +321,25 @@ class IngestService:
         # The creator's own occurrence is the claim's; an adoption continues the resource's count.
         mine = count if active and count else claim.occurrence_count
         return Result(signal.fingerprint, outcome, ref, mine)
+
+    def _join_storm(
+        self,
+        signal: Signal,
+        claimed: Observation,
+        storm: StormResource,
+        claim: Recorded,
+        *,
+        now: datetime,
+    ) -> Result:
+        """Aggregate a signal into its scope's storm as Kubernetes holds it."""
+        count = self._store.join_storm(claimed, storm, now_ms=_ms(now))
+        log.info(
+            "signal joined a storm Redis had lost",
+            extra={"fingerprint": signal.fingerprint, "resource": storm.ref.name},
+        )
+        return Result(
+            signal.fingerprint, Outcome.AGGREGATED, storm.ref, count or claim.occurrence_count
+        )
 
 
 @dataclass(frozen=True)
@@ -323,6 +365,7 @@ def _body(
     name: str,
     now: datetime,
     storm: Storm | None = None,
+    ended: Sequence[str] = (),
 ) -> dict[str, Any]:
     return remediation_request(
         signal,
@@ -332,6 +375,7 @@ def _body(
         first_seen=datetime.fromtimestamp(claim.first_seen_ms / 1000, UTC),
         occurrence_count=claim.occurrence_count or 1,
         storm=storm,
+        ended=ended,
     )
 
 

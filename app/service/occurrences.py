@@ -10,6 +10,7 @@ from datetime import datetime
 from app.pacing import Backoff, QuietLog
 from app.service.errors import ServiceError
 from app.service.ports import (
+    Flapping,
     OccurrenceQueue,
     Occurrences,
     RemediationRequests,
@@ -32,6 +33,7 @@ class OccurrenceWriter:
         clock: Callable[[], datetime],
         period: float = 1.0,
         backoff: Backoff | None = None,
+        observe_flapping: Callable[[bool, int], None] | None = None,
     ) -> None:
         self._queue = queue
         self._rrs = remediation_requests
@@ -39,6 +41,7 @@ class OccurrenceWriter:
         self._period = period
         self._backoff = backoff or Backoff()
         self._log = QuietLog(log)
+        self._observe_flapping = observe_flapping or (lambda started, now: None)
 
     def flush(self, *, now: datetime | None = None) -> int:
         """Write every status that is due (now, or at `now`); return how many were written."""
@@ -52,10 +55,14 @@ class OccurrenceWriter:
                 written += self._write(member, taken, now_ms=now_ms)
         return written
 
-    def _write(self, member: str, figures: Occurrences | StormAggregation, *, now_ms: int) -> int:
+    def _write(
+        self, member: str, figures: Occurrences | StormAggregation | Flapping, *, now_ms: int
+    ) -> int:
         try:
             if isinstance(figures, StormAggregation):
                 self._rrs.write_storm(figures)
+            elif isinstance(figures, Flapping):
+                self._rrs.write_flapping(figures)
             else:
                 self._rrs.write_occurrences(
                     figures.ref,
@@ -67,7 +74,21 @@ class OccurrenceWriter:
             self._log.warning("write", "status write failed, retrying later", error=str(exc))
             self._queue.requeue(member, now_ms=now_ms, due_ms=now_ms + RETRY_MS, failed=True)
             return 0
+        self._written(member, figures, now_ms=now_ms)
         return 1
+
+    def _written(
+        self, member: str, figures: Occurrences | StormAggregation | Flapping, *, now_ms: int
+    ) -> None:
+        """Do what a write leaves to do: note a flapping change (and check for its end
+        then), or take a record again that has figures of its own after an ended one's."""
+        if isinstance(figures, Flapping):
+            now_flapping = self._queue.flapping_written(member, flapping=figures.flapping)
+            self._observe_flapping(figures.flapping, now_flapping)
+            if figures.flapping:
+                self._queue.requeue(member, now_ms=now_ms, due_ms=figures.stops_ms, failed=False)
+        elif isinstance(figures, Occurrences) and figures.more:
+            self._queue.requeue(member, now_ms=now_ms, due_ms=now_ms, failed=False)
 
     def run(self, stop: threading.Event) -> None:
         """Flush every period until `stop` is set; after a failure, back off (0.8 s doubling

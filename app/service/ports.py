@@ -30,6 +30,36 @@ class ActiveResource:
 
 
 @dataclass(frozen=True)
+class EndedResource:
+    """A RemediationRequest of a fingerprint that reached a terminal phase, and when."""
+
+    ref: ObjectRef
+    ended_ms: int
+
+
+@dataclass(frozen=True)
+class History:
+    """What Kubernetes holds for a fingerprint: its newest active resource, if any, and its
+    resources that ended within the recurrence window, newest first."""
+
+    active: ActiveResource | None = None
+    ended: tuple[EndedResource, ...] = ()
+
+
+@dataclass(frozen=True)
+class StormResource:
+    """A storm RemediationRequest as Kubernetes holds it."""
+
+    ref: ObjectRef
+    storm_type: str
+    alert_count: int
+    truncated: int
+    affected: tuple[str, ...]
+    updated_ms: int
+    ended_ms: int | None = None
+
+
+@dataclass(frozen=True)
 class Occurrences:
     """What status.deduplication of one resource should say."""
 
@@ -37,6 +67,20 @@ class Occurrences:
     count: int
     first_seen_ms: int
     last_seen_ms: int
+    # The figures of an ended resource, and its record has figures of its own to write next.
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class Flapping:
+    """That a fingerprint's alert started flapping, or stopped: what its resource says."""
+
+    ref: ObjectRef
+    flapping: bool
+    transitions: int
+    since_ms: int
+    # When it stops flapping if nothing changes (while flapping), or when it stopped.
+    stops_ms: int
 
 
 class OccurrenceQueue(Protocol):
@@ -47,8 +91,12 @@ class OccurrenceQueue(Protocol):
 
     def take_occurrences(
         self, member: str, *, now_ms: int
-    ) -> Occurrences | StormAggregation | int | None:
+    ) -> Occurrences | StormAggregation | Flapping | int | None:
         """Return what to write now for a queued member, the ms when it is due, or None."""
+
+    def flapping_written(self, member: str, *, flapping: bool) -> int:
+        """Note that a flapping start (or stop) of a queued member was written; return how
+        many fingerprints flap now."""
 
     def requeue(self, fingerprint: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
         """Queue a status write again; after a failed write, mark the occurrences unwritten."""
@@ -98,6 +146,9 @@ class Observation:
     ref: ObjectRef = NO_REF
     # The signal's resource as namespace:Kind:name (what pattern storms count).
     resource: str = ""
+    # Names of resources its record may point at that have ended: a record pointing at one
+    # answers nothing, and the signal is a new fingerprint.
+    ended: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,6 +206,13 @@ class SignalStore(Protocol):
     def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
         """Mark the storm resource created, or end the storm if it could not be."""
 
+    def join_storm(
+        self, observation: Observation, storm: StormResource, *, now_ms: int
+    ) -> int | None:
+        """Aggregate a claimed signal into a storm Kubernetes holds and the store lost,
+        restoring the scope's storm from it; return the record's count, or None if the
+        claim was taken over."""
+
     def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers."""
 
@@ -165,9 +223,6 @@ class RemediationRequests(Protocol):
     def create(self, body: Mapping[str, Any]) -> ObjectRef:
         """Create one RemediationRequest, retrying transient failures within the budget."""
 
-    def find_active(self, fingerprint: str, *, namespace: str) -> ActiveResource | None:
-        """Return the newest non-terminal RemediationRequest of a fingerprint, if any."""
-
     def write_occurrences(
         self, ref: ObjectRef, *, first_seen_ms: int, last_seen_ms: int, count: int
     ) -> None:
@@ -175,6 +230,26 @@ class RemediationRequests(Protocol):
 
     def write_storm(self, aggregation: StormAggregation) -> None:
         """Write status.stormAggregation of one storm RemediationRequest."""
+
+    def write_flapping(self, flapping: Flapping) -> None:
+        """Label a RemediationRequest flapping (or not) and write its status.flapping."""
+
+
+class ResourceHistory(Protocol):
+    """What Kubernetes holds for a fingerprint or a storm scope (the resource index, else
+    label lookups, in production)."""
+
+    def history(self, fingerprint: str, *, namespace: str) -> History:
+        """Return the fingerprint's newest active resource and those ended in the window."""
+
+    def ended_refs(
+        self, fingerprint: str, scope: StormScope, *, namespace: str
+    ) -> tuple[ObjectRef, ...]:
+        """Return resources the fingerprint's record may point at that have ended (cheap:
+        from memory or a recent lookup; nothing when the API cannot tell)."""
+
+    def storm(self, scope: StormScope, resource: str, *, namespace: str) -> StormResource | None:
+        """Return the scope's newest active storm resource that lists `resource`, if any."""
 
 
 class NamespaceDirectory(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from app.service.normalize import MAX_ANNOTATION_VALUE, MAX_LABEL_VALUE, bounded
 API_VERSION = "remediation.kubernaut.io/v1alpha1"
 KIND = "RemediationRequest"
 MAX_PAYLOAD = 1024 * 1024
+MAX_PREVIOUS = 10  # spec.recurrence.previous lists at most this many, newest first
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
@@ -65,8 +67,11 @@ def remediation_request(
     first_seen: datetime,
     occurrence_count: int,
     storm: Storm | None = None,
+    ended: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Return the full object to create for one signal, or for the storm it tipped."""
+    """Return the full object to create for one signal, or for the storm it tipped; `ended`
+    names the fingerprint's resources that ended within the recurrence window, newest
+    first."""
     payload = base64.b64encode(signal.payload).decode()
     spec: dict[str, Any] = {
         "signalFingerprint": signal.fingerprint,
@@ -95,6 +100,9 @@ def remediation_request(
     if len(payload) <= MAX_PAYLOAD:
         spec["originalPayload"] = payload
     labels = labels_for(signal, classification)
+    if ended:
+        labels["kubernaut.io/recurring"] = "true"
+        spec["recurrence"] = {"count": len(ended), "previous": list(ended[:MAX_PREVIOUS])}
     if storm:
         labels["kubernaut.io/storm"] = "true"
         spec.update(

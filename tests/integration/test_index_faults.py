@@ -23,11 +23,13 @@ from kubernetes import client as k8s
 from app.adapters.breaker import CircuitBreaker
 from app.adapters.kubernetes import GROUP, PLURAL, VERSION, KubernetesApi, api_client
 from app.adapters.reflector import Timing
-from app.adapters.rr_index import ActiveIndex
+from app.adapters.rr_index import ResourceIndex
+from app.adapters.rr_lookups import ResourceLookups
 from app.config import Config
 from app.domain import MANAGED_BY
 from app.pacing import Backoff
 from tests.integration.kubeapi.helpers import create_rr, rr_body, valid_spec
+from tests.support.index import active
 from tests.support.kubeapi import KubeApiServer
 from tests.support.sandbox import chart_crds
 from tests.support.waiting import eventually, hold_for
@@ -48,8 +50,9 @@ class Watched:
     """One test server, an index following it, and what the index said."""
 
     server: KubeApiServer
-    index: ActiveIndex
+    index: ResourceIndex
     api: KubernetesApi
+    lookups: ResourceLookups
     custom: Any
     synced: list[tuple[float, bool]] = field(default_factory=list)
     restarts: list[str] = field(default_factory=list)
@@ -70,7 +73,7 @@ def watched(tmp_path: Path) -> Iterator[Watched]:
         client = api_client(kubeconfig=str(server.write_kubeconfig(tmp_path / "kubeconfig")))
         synced: list[tuple[float, bool]] = []
         restarts: list[str] = []
-        index = ActiveIndex(
+        index = ResourceIndex(
             client,
             timeout=2.0,
             timing=TIMING,
@@ -81,7 +84,8 @@ def watched(tmp_path: Path) -> Iterator[Watched]:
         breaker = CircuitBreaker(Config().breaker, clock=time.monotonic)
         kube = KubernetesApi(client, timeout=2.0, retry_budget=1.0, breaker=breaker, index=index)
         custom = k8s.CustomObjectsApi(client)
-        seen = Watched(server, index, kube, custom, synced=synced, restarts=restarts)
+        lookups = ResourceLookups(kube, index=index, window_seconds=3600)
+        seen = Watched(server, index, kube, lookups, custom, synced=synced, restarts=restarts)
         stop = threading.Event()
         thread = threading.Thread(target=index.run, args=(stop,), daemon=True)
         thread.start()
@@ -129,7 +133,7 @@ def _hold(seen: Watched, fault: dict[str, Any]) -> Outcome:
     spec = valid_spec(signalFingerprint=FINGERPRINT)
     create_rr(seen.custom, rr_body(name, labels=LABELS, spec=spec), namespace=NAMESPACE)
     eventually(
-        lambda: seen.index.lookup(FINGERPRINT), within=5, what="the index holds the resource"
+        lambda: active(seen.index, FINGERPRINT), within=5, what="the index holds the resource"
     )
     before = seen.watches_and_lists()
     seen.server.inject(method="GET", path=CLUSTER_LIST, **fault)
@@ -144,7 +148,7 @@ def _hold(seen: Watched, fault: dict[str, Any]) -> Outcome:
         GROUP, VERSION, NAMESPACE, PLURAL, name, {"status": {"overallPhase": "Completed"}}
     )
     hold_for(HOLD_SECONDS)
-    completed_seen = seen.api.find_active(FINGERPRINT, namespace=NAMESPACE) is None
+    completed_seen = seen.lookups.history(FINGERPRINT, namespace=NAMESPACE).active is None
     requests = seen.watches_and_lists() - before
     synced_meanwhile = [synced for at, synced in seen.synced if at >= failed_at]
     restarts = list(seen.restarts)

@@ -16,9 +16,11 @@ from kubernetes import client as k8s
 from app.adapters.breaker import CircuitBreaker
 from app.adapters.kubernetes import GROUP, PLURAL, VERSION, KubernetesApi, api_client
 from app.adapters.reflector import Timing
-from app.adapters.rr_index import UNKNOWN, ActiveIndex
+from app.adapters.rr_index import UNKNOWN, ResourceIndex
+from app.adapters.rr_lookups import ResourceLookups
 from app.config import Config
 from app.domain import MANAGED_BY, ObjectRef
+from tests.support.index import active
 from tests.support.kubeapi import KubeApiServer
 from tests.support.sandbox import chart_crds
 from tests.support.waiting import eventually
@@ -30,8 +32,9 @@ NAMESPACE = "team-a"
 class Setup:
     server: KubeApiServer
     custom: Any
-    index: ActiveIndex
+    index: ResourceIndex
     gateway: KubernetesApi
+    lookups: ResourceLookups
     stop: threading.Event
     thread: threading.Thread
 
@@ -45,7 +48,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     with KubeApiServer(crd_paths=chart_crds()) as server:
         server.add_namespace(NAMESPACE)
         api = api_client(kubeconfig=str(server.write_kubeconfig(tmp_path / "kubeconfig")))
-        index = ActiveIndex(api, timeout=2.0, timing=Timing(watch_seconds=30, margin=2.0))
+        index = ResourceIndex(api, timeout=2.0, timing=Timing(watch_seconds=30, margin=2.0))
         gateway = KubernetesApi(
             api,
             timeout=2.0,
@@ -53,9 +56,10 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
             breaker=CircuitBreaker(Config().breaker, clock=time.monotonic),
             index=index,
         )
+        lookups = ResourceLookups(gateway, index=index, window_seconds=3600)
         stop = threading.Event()
         thread = threading.Thread(target=index.run, args=(stop,), daemon=True)
-        yield Setup(server, k8s.CustomObjectsApi(api), index, gateway, stop, thread)
+        yield Setup(server, k8s.CustomObjectsApi(api), index, gateway, lookups, stop, thread)
         stop.set()
         server.end_watches()
         if thread.ident is not None:
@@ -117,8 +121,8 @@ FP_B = "b" * 64
 
 def test_an_unsynced_index_cannot_tell_and_the_gateway_looks_up(setup: Setup) -> None:
     _create(setup, "rr-a", FP_A)
-    assert setup.index.lookup(FP_A) is UNKNOWN
-    found = setup.gateway.find_active(FP_A, namespace=NAMESPACE)
+    assert active(setup.index, FP_A) is UNKNOWN
+    found = setup.lookups.history(FP_A, namespace=NAMESPACE).active
     assert found is not None
     assert (found.ref, found.occurrence_count) == (ObjectRef(NAMESPACE, "rr-a"), 3)
     assert _lists(setup.server) == 1
@@ -133,21 +137,21 @@ def test_a_synced_index_answers_without_an_api_call_and_follows_every_change(
     eventually(lambda: setup.index.synced, within=10, what="the index lists")
     setup.server.clear_requests()
 
-    found = setup.gateway.find_active(FP_A, namespace=NAMESPACE)
+    found = setup.lookups.history(FP_A, namespace=NAMESPACE).active
     assert found is not None
     assert found.ref == ObjectRef(NAMESPACE, "rr-a")
     assert found.occurrence_count == 3
     # Not the gateway's: not in the index.
-    assert setup.gateway.find_active(FP_B, namespace=NAMESPACE) is None
+    assert setup.lookups.history(FP_B, namespace=NAMESPACE).active is None
 
     _create(setup, "rr-b", FP_B)
-    eventually(lambda: setup.index.lookup(FP_B), within=10, what="a create reaches the index")
+    eventually(lambda: active(setup.index, FP_B), within=10, what="a create reaches the index")
     _phase(setup, "rr-a", "Completed")
     eventually(
-        lambda: setup.index.lookup(FP_A) is None, within=10, what="a terminal phase drops it"
+        lambda: active(setup.index, FP_A) is None, within=10, what="a terminal phase drops it"
     )
     setup.custom.delete_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURAL, "rr-b")
-    eventually(lambda: setup.index.lookup(FP_B) is None, within=10, what="a delete drops it")
+    eventually(lambda: active(setup.index, FP_B) is None, within=10, what="a delete drops it")
 
     assert _lists(setup.server) == 0
 
@@ -157,10 +161,10 @@ def test_an_ended_watch_is_resumed_and_a_gone_version_is_listed_again(setup: Set
     eventually(lambda: setup.index.synced, within=10, what="the index lists")
     setup.server.end_watches()
     _create(setup, "rr-a", FP_A)
-    eventually(lambda: setup.index.lookup(FP_A), within=10, what="the resumed watch sees it")
+    eventually(lambda: active(setup.index, FP_A), within=10, what="the resumed watch sees it")
 
     setup.server.reset()  # the watch's version is gone: 410, then a fresh list
     setup.server.add_namespace(NAMESPACE)
-    eventually(lambda: setup.index.lookup(FP_A) is None, within=10, what="the relist forgets")
+    eventually(lambda: active(setup.index, FP_A) is None, within=10, what="the relist forgets")
     _create(setup, "rr-b", FP_B)
-    eventually(lambda: setup.index.lookup(FP_B), within=10, what="the new watch sees it")
+    eventually(lambda: active(setup.index, FP_B), within=10, what="the new watch sees it")

@@ -10,9 +10,13 @@ from app.service.errors import KubernetesUnavailable, OverRateLimit
 from app.service.ports import (
     ActiveResource,
     Admission,
+    EndedResource,
+    Flapping,
+    History,
     Observation,
     Recorded,
     StormAggregation,
+    StormResource,
     StormScope,
 )
 
@@ -53,6 +57,9 @@ class FakeStore:
                 "resolved", found["count"], found["ref"] if created else None, found["first"]
             )
         record = self.records.setdefault(fingerprint, {"count": 0, "first": now_ms})
+        if record.get("state") == "created" and record["ref"].name in observation.ended:
+            record.clear()  # its resource ended: the record starts anew
+            record.update(count=0, first=now_ms)
         record["count"] += 1
         if record.get("state") in ("pending", "created"):
             return Recorded("duplicate", record["count"], record["ref"], record["first"])
@@ -87,12 +94,21 @@ class FakeStore:
     def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
         return None
 
+    def join_storm(
+        self, observation: Observation, storm: StormResource, *, now_ms: int
+    ) -> int | None:
+        record = self.records[observation.fingerprint]
+        record.update(state="aggregated", ref=storm.ref, token=None)
+        return int(record["count"])
+
     def ping(self) -> None:
         return None
 
 
 class FakeKubernetes:
-    """Namespaces from a table; creates are recorded, or fail while `failing` is set."""
+    """Namespaces from a table; creates are recorded, or fail while `failing` is set; what
+    Kubernetes holds of a fingerprint (its active and ended resources) and of a storm scope
+    from tables."""
 
     def __init__(self, namespaces: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.namespaces = dict(namespaces or {})
@@ -102,7 +118,10 @@ class FakeKubernetes:
         # Creates fail once this many have succeeded (None: no limit).
         self.creates_before_failing: int | None = None
         self.active: dict[str, ActiveResource] = {}
+        self.ended: dict[str, list[EndedResource]] = {}
+        self.storms: dict[StormScope, StormResource] = {}
         self.statuses: list[tuple[ObjectRef, int]] = []
+        self.flapping: list[Flapping] = []
 
     def create(self, body: Mapping[str, Any]) -> ObjectRef:
         limit = self.creates_before_failing
@@ -111,8 +130,20 @@ class FakeKubernetes:
         self.created.append(body)
         return ObjectRef(body["metadata"]["namespace"], body["metadata"]["name"])
 
-    def find_active(self, fingerprint: str, *, namespace: str) -> ActiveResource | None:
-        return self.active.get(fingerprint)
+    def history(self, fingerprint: str, *, namespace: str) -> History:
+        return History(self.active.get(fingerprint), tuple(self.ended.get(fingerprint, ())))
+
+    def ended_refs(
+        self, fingerprint: str, scope: StormScope, *, namespace: str
+    ) -> tuple[ObjectRef, ...]:
+        return tuple(ended.ref for ended in self.ended.get(fingerprint, ()))
+
+    def storm(self, scope: StormScope, resource: str, *, namespace: str) -> StormResource | None:
+        found = self.storms.get(scope)
+        return found if found is not None and resource in found.affected else None
+
+    def write_flapping(self, flapping: Flapping) -> None:
+        self.flapping.append(flapping)
 
     def write_occurrences(
         self, ref: ObjectRef, *, first_seen_ms: int, last_seen_ms: int, count: int

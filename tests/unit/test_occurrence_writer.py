@@ -29,6 +29,9 @@ class FailingQueue:
     def requeue(self, member, *, now_ms, due_ms, failed):
         raise AssertionError("nothing is due")
 
+    def flapping_written(self, member, *, flapping):
+        raise AssertionError("nothing is due")
+
 
 class RecordingStop(threading.Event):
     """Records each wait instead of waiting."""

@@ -8,14 +8,17 @@ from app.adapters.redis_keys import short_id, storm_tag
 from app.adapters.redis_replies import (
     ReplyKind,
     Take,
+    decode_flapping,
     decode_occurrences,
     decode_signal,
     decode_storm,
     rate_limited_ms,
+    split_due,
 )
 from app.adapters.redis_scripts import load
 from app.domain import ObjectRef, fingerprint
 from app.service.ports import (
+    Flapping,
     Occurrences,
     Recorded,
     StormAggregation,
@@ -44,21 +47,26 @@ def test_a_claim_that_tips_its_scope_carries_the_storm_and_its_resources():
     assert reply.recorded == Recorded("claimed", 1, OWN, NOW, tipped)
 
 
-def test_a_duplicate_reads_its_own_name_in_full_and_says_when_its_write_is_due():
+def test_a_duplicate_reads_its_own_name_in_full():
     reply = decode_signal([b"d", 3, b"prod", b"a1b2c3d4", NOW, NOW + 5], FP)
 
     assert reply.recorded == Recorded("duplicate", 3, OWN, NOW)
-    assert (reply.due_ms, reply.storm_unwritten) == (NOW + 5, False)
 
 
-def test_an_aggregated_signal_names_the_storm_resource_and_whether_its_figures_are_unwritten():
+def test_an_aggregated_signal_names_the_storm_resource():
     entry = [b"a", 1, b"prod", STORM.name.encode(), NOW, 1]
 
     reply = decode_signal(entry, FP)
 
     aggregated = StormDecision("aggregated", STORM)
     assert reply.recorded == Recorded("aggregated", 1, STORM, NOW, aggregated)
-    assert (reply.due_ms, reply.storm_unwritten) == (0, True)
+
+
+def test_the_status_writes_a_cluster_call_leaves_to_its_caller_come_apart_from_the_entries():
+    duplicate = [b"d", 3, b"prod", b"a1b2c3d4", NOW, NOW + 5]
+    entries, due = split_due([duplicate, [b"q", NOW + 5, b"tag-id", NOW, b"f:tag-id"]])
+    assert (entries, due) == ([duplicate], {"tag-id": NOW + 5, "f:tag-id": NOW})
+    assert split_due([duplicate]) == ([duplicate], {})
 
 
 def test_a_resolved_signal_names_a_resource_only_when_one_backs_its_record():
@@ -82,8 +90,20 @@ def test_a_take_is_nothing_later_or_the_figures_to_write_now():
 
     assert decode_occurrences([Take.NOTHING], member=member) is None
     assert decode_occurrences([Take.LATER, NOW], member=member) == NOW
-    written = decode_occurrences([Take.NOW, 4, NOW, NOW + 9, b"prod", b"a1b2c3d4"], member=member)
-    assert written == Occurrences(OWN, 4, NOW, NOW + 9)
+    reply = [Take.NOW, 4, NOW, NOW + 9, b"prod", b"a1b2c3d4", 0]
+    assert decode_occurrences(reply, member=member) == Occurrences(OWN, 4, NOW, NOW + 9)
+    ended = decode_occurrences([*reply[:-1], 1], member=member)
+    assert ended == Occurrences(OWN, 4, NOW, NOW + 9, more=True)
+
+
+def test_a_flapping_take_says_on_or_off_for_the_resource_it_labels():
+    member = storm_tag(StormScope("prod", "HighCPU")) + short_id(FP)
+    on = [Take.NOW, b"on", 6, NOW, NOW + 1800_000, b"prod", b"a1b2c3d4"]
+
+    assert decode_flapping(on, member=member) == Flapping(OWN, True, 6, NOW, NOW + 1800_000)
+    off = Flapping(OWN, False, 6, NOW, NOW + 1800_000)
+    assert decode_flapping([Take.NOW, b"off", *on[2:]], member=member) == off
+    assert decode_flapping([Take.LATER, NOW], member=member) == NOW
 
 
 def test_a_storm_take_carries_its_figures_and_affected_resources():

@@ -1,8 +1,9 @@
 from typing import Any
 
 from app.adapters.kubernetes import api_client
-from app.adapters.rr_index import UNKNOWN, ActiveIndex
+from app.adapters.rr_index import UNKNOWN, ResourceIndex
 from app.service.ports import ActiveResource
+from tests.support.index import active
 
 
 def _rr(name: str, created: str, phase: str = "", version: int = 1) -> dict[str, Any]:
@@ -18,24 +19,24 @@ def _rr(name: str, created: str, phase: str = "", version: int = 1) -> dict[str,
     }
 
 
-def _index(tmp_path: Any) -> ActiveIndex:
+def _index(tmp_path: Any) -> ResourceIndex:
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(
         "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
         "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]\n"
         "contexts: [{name: c, context: {cluster: c, user: u}}]\nusers: [{name: u, user: {}}]\n"
     )
-    return ActiveIndex(api_client(kubeconfig=str(kubeconfig)), timeout=1.0)
+    return ResourceIndex(api_client(kubeconfig=str(kubeconfig)), timeout=1.0)
 
 
-def _newest(index: ActiveIndex) -> str | None:
-    found = index.lookup("f" * 64)
+def _newest(index: ResourceIndex) -> str | None:
+    found = active(index, "f" * 64)
     return found.ref.name if isinstance(found, ActiveResource) else None
 
 
 def test_the_newest_active_resource_of_a_fingerprint_answers(tmp_path):
     index = _index(tmp_path)
-    assert index.lookup("f" * 64) is UNKNOWN
+    assert active(index, "f" * 64) is UNKNOWN
     index.set_synced(True)
     index.apply("MODIFIED", _rr("rr-new", "2026-11-24T10:00:05Z"))
     index.apply("MODIFIED", _rr("rr-old", "2026-11-24T10:00:00Z"))
@@ -43,7 +44,7 @@ def test_the_newest_active_resource_of_a_fingerprint_answers(tmp_path):
     index.apply("MODIFIED", _rr("rr-new", "2026-11-24T10:00:05Z", phase="TimedOut"))
     assert _newest(index) == "rr-old"
     index.apply("MODIFIED", _rr("rr-old", "2026-11-24T10:00:00Z", phase="completed"))
-    assert index.lookup("f" * 64) is None
+    assert active(index, "f" * 64) is None
 
 
 def test_a_deleted_or_re_fingerprinted_resource_no_longer_answers_for_its_old_fingerprint(
@@ -59,19 +60,19 @@ def test_a_deleted_or_re_fingerprinted_resource_no_longer_answers_for_its_old_fi
     moved["spec"]["signalFingerprint"] = "e" * 64
     index.apply("MODIFIED", moved)
     assert _newest(index) == "rr-a"
-    found = index.lookup("e" * 64)
+    found = active(index, "e" * 64)
     assert isinstance(found, ActiveResource)
     assert (found.ref.namespace, found.ref.name, found.occurrence_count) == ("ns", "rr-b", 2)
 
     index.apply("DELETED", _rr("rr-a", "2026-11-24T10:00:00Z"))
-    assert index.lookup("f" * 64) is None
+    assert active(index, "f" * 64) is None
     assert len(index) == 1
 
 
 def test_a_resource_this_process_created_answers_before_its_watch_event(tmp_path):
     index = _index(tmp_path)
     index.created(_rr("rr-early", "2026-11-24T10:00:00Z", version=5))
-    assert index.lookup("f" * 64) is UNKNOWN  # not synced: nothing is held
+    assert active(index, "f" * 64) is UNKNOWN  # not synced: nothing is held
     index.set_synced(True)
     index.apply(
         "MODIFIED", _rr("rr-other", "2026-11-24T09:00:00Z", version=10)
@@ -95,5 +96,5 @@ def test_a_created_resource_the_watch_has_passed_is_left_to_the_watch(tmp_path):
 
     index.created(mine)  # the create's answer arrives late
 
-    assert index.lookup("f" * 64) is None
+    assert active(index, "f" * 64) is None
     assert len(index) == 0

@@ -44,6 +44,7 @@ def _service(kube, store=None, config=None, clock=None, observe=None):
     return IngestService(
         store=store or FakeStore(),
         remediation_requests=kube,
+        history=kube,
         classifier=Classifier(namespaces=namespaces, config=config),
         config=config,
         clock=lambda: NOW,

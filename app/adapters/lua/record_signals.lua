@@ -5,12 +5,17 @@
 --
 -- Keys come in groups, one per storm scope. A group's keys share the scope's hash tag, so in
 -- Redis Cluster each group is one call; standalone Redis takes every group of a request at once.
--- Prepended: token_bucket.lua (take_token) and storm.lua (storm_*: a scope's windows, its storm).
+-- Prepended: token_bucket.lua (take_token), storm.lua (storm_*: a scope's windows, its storm)
+-- and flapping.lua (flapping_*: a fingerprint's state changes).
 --
 -- A record (hash): s state (p pending claim, c created, a aggregated, r released), c count,
 --   f first seen ms, l last seen ms, r resolved ms, t claim token, ns/n resource (n is just
 --   the suffix of the fingerprint's own rr-<12 hex>-<suffix>: redis_keys.stored_name()),
---   d ms when the count last became unwritten to Kubernetes, w ms of the last status write.
+--   d ms when the count last became unwritten to Kubernetes, w ms of the last status write;
+--   xn/xc/xf/xl: an ended resource's last unwritten figures ("<namespace> <name>", count,
+--   first and last seen ms), kept for its final status write once the record started anew.
+-- A record whose resource has ended (the caller names the ended resources it knows of) answers
+--   nothing: its figures stay the ended resource's, and the signal is a new fingerprint.
 --   A pending claim lives only the claim TTL, so a dead holder never leaves a fingerprint stuck;
 --   concurrent repeats count as duplicates of the pending claim.
 -- A scope: hash st storm state (pending|created), ty type, tk token, ns/n storm resource,
@@ -32,18 +37,24 @@
 -- ARGV[8]  pattern window, ms
 -- ARGV[9]  most affected resources listed
 -- ARGV[10] quiet period, ms
--- ARGV[11] 1 when KEYS[1] is the status-write queue (standalone), else 0
--- ARGV[12] the caller's rate limit, tokens per second, when the next key is the caller's
+-- ARGV[11] flapping threshold (changes within the flapping window that make an alert flap)
+-- ARGV[12] flapping window, ms
+-- ARGV[13] length of the key prefix (flapping.lua finds a record's transitions key by it)
+-- ARGV[14] 1 when KEYS[1] is the status-write queue (standalone), else 0
+-- ARGV[15] the caller's rate limit, tokens per second, when the next key is the caller's
 --          bucket (token_bucket.lua's): a request token is taken first, and without one
 --          nothing is recorded; else 0 and no bucket key
--- ARGV[13] the bucket's burst (0 without a bucket)
--- ARGV[14] number of groups; then per group: its queue member, its signal count n, then per
+-- ARGV[16] the bucket's burst (0 without a bucket)
+-- ARGV[17] number of groups; then per group: its queue member, its signal count n, then per
 --          signal 2 values: "<firing 1|0> <claim token> <namespace> <name> <queue member>
---          <name as the record holds it>" (namespace and name of the resource a claimer
---          creates; none of the six has a space), and the signal's resource
---          (namespace:Kind:name, any text)
+--          <name as the record holds it> <ended>" (namespace and name of the resource a
+--          claimer creates; <ended>: the names, as the record would hold them, of resources
+--          the record may point at that have ended, comma-separated, or "-"; none of the
+--          seven has a space), and the signal's resource (namespace:Kind:name, any text)
 -- Reply:   {"l", ms until a token is available} when the caller has no token; else
---          one entry per signal, in order (redis_replies.ReplyKind names the kinds):
+--          one entry per signal, in order (redis_replies.ReplyKind names the kinds), then,
+--          without a queue key (Cluster), {"q", due ms, member, ...} when status writes are
+--          due (the caller queues them):
 --          {"d", count, namespace, name, first seen ms, due ms}  a duplicate; due > 0: its
 --              count just became unwritten, and a status write is due then
 --          {"c", count, namespace, name, first seen ms, 0, "none"}  claimed, stands alone
@@ -62,15 +73,19 @@ local storms = {
   pattern_limit = tonumber(ARGV[7]), pattern_window = tonumber(ARGV[8]),
   max_affected = tonumber(ARGV[9]), quiet = ARGV[10],
 }
+local flapping = {
+  now = now, now_text = ARGV[1], threshold = tonumber(ARGV[11]), window = tonumber(ARGV[12]),
+  prefix_length = tonumber(ARGV[13]), keep = 2 * tonumber(ARGV[11]) + 2,
+}
 local queue = false
 local k = 1
-if ARGV[11] == '1' then
+if ARGV[14] == '1' then
   queue = KEYS[1]
   k = 2
 end
-local rate = tonumber(ARGV[12])
+local rate = tonumber(ARGV[15])
 if rate > 0 then
-  local wait = take_token(KEYS[k], now, rate, tonumber(ARGV[13]))
+  local wait = take_token(KEYS[k], now, rate, tonumber(ARGV[16]))
   if wait > 0 then
     return {'l', wait}
   end
@@ -79,13 +94,53 @@ end
 -- Members to queue for a status write, and when; written once at the end, or returned.
 local due_members = {}
 
-local function resolved(key)
-  if redis.call('EXISTS', key) == 0 then
+-- Asks for a flapping check of a record's fingerprint at `due`, if any.
+local function flap_due(due, member)
+  if due then
+    due_members[#due_members + 1] = {due, 'f:' .. member}
+  end
+end
+
+local function backing(rec_state, namespace, name)
+  if rec_state == 'c' and namespace and name then
+    return namespace .. ' ' .. name
+  end
+  return '-'
+end
+
+local function resolved(key, member)
+  local rec = redis.call('HMGET', key, 'c', 'ns', 'n', 's', 'f', 'r')
+  if not rec[4] then
+    flap_due(flapping_note(flapping, key, 'r', false, '-'), member)
     return {'n'}
   end
+  local was = rec[6] and 'r' or 'f'
+  flap_due(flapping_note(flapping, key, 'r', was, backing(rec[4], rec[2], rec[3])), member)
   redis.call('HSET', key, 'r', ARGV[1])
-  local rec = redis.call('HMGET', key, 'c', 'ns', 'n', 's', 'f')
-  return {'r', tonumber(rec[1]), rec[2], rec[3], rec[4], tonumber(rec[5] or 0)}
+  return {'r', tonumber(rec[1] or 0), rec[2], rec[3], rec[4], tonumber(rec[5] or 0)}
+end
+
+-- Whether the record's resource is one the caller knows has ended.
+local function has_ended(ended, stored)
+  if ended == '-' or not stored then
+    return false
+  end
+  for name in string.gmatch(ended, '[^,]+') do
+    if name == stored then
+      return true
+    end
+  end
+  return false
+end
+
+-- The record's resource ended: its unwritten figures are kept for its final status write, and
+-- the record starts anew (its claim follows).
+local function retire(key, rec)
+  if rec[1] == 'c' and rec[6] then
+    redis.call('HSET', key, 'xn', rec[3] .. ' ' .. rec[4], 'xc', rec[8], 'xf', rec[5],
+      'xl', rec[9])
+  end
+  redis.call('HDEL', key, 's', 't', 'c', 'f', 'l', 'd', 'w', 'ns', 'n')
 end
 
 local function aggregate(key, scope, resource, count, first, scope_member)
@@ -131,10 +186,17 @@ local function claim(key, scope, count, first, token, namespace, name, stored)
 end
 
 -- Returns the signal's reply, and whether its scope's pattern window gained a resource.
-local function firing(key, scope, scope_member, token, namespace, name, stored, resource,
+local function firing(key, scope, scope_member, token, namespace, name, stored, ended, resource,
     member)
-  local rec = redis.call('HMGET', key, 's', 'r', 'ns', 'n', 'f', 'd', 'w', 'c')
+  local rec = redis.call('HMGET', key, 's', 'r', 'ns', 'n', 'f', 'd', 'w', 'c', 'l')
   local state = rec[1]
+  local was = state and (rec[2] and 'r' or 'f')
+  flap_due(flapping_note(flapping, key, 'f', was, backing(state, rec[3], rec[4])), member)
+  if (state == 'c' or state == 'a') and has_ended(ended, rec[4]) then
+    retire(key, rec)
+    state = nil
+    rec = {nil, rec[2]}
+  end
   -- The count and the times in one write (the script is atomic: as HINCRBY would count).
   local count = (tonumber(rec[8]) or 0) + 1
   local first = tonumber(rec[5] or ARGV[1])
@@ -157,8 +219,8 @@ local function firing(key, scope, scope_member, token, namespace, name, stored, 
 end
 
 local replies = {}
-local a = 15
-for _ = 1, tonumber(ARGV[14]) do
+local a = 18
+for _ = 1, tonumber(ARGV[17]) do
   local scope = {KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]}
   local scope_member = ARGV[a]
   local n = tonumber(ARGV[a + 1])
@@ -166,16 +228,16 @@ for _ = 1, tonumber(ARGV[14]) do
   a = a + 2
   local fired, pattern_grew = false, false
   for _ = 1, n do
-    local is_firing, token, namespace, name, member, stored =
-      string.match(ARGV[a], '^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$')
+    local is_firing, token, namespace, name, member, stored, ended =
+      string.match(ARGV[a], '^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$')
     if is_firing == '1' then
       local reply, grew = firing(KEYS[k], scope, scope_member, token, namespace, name, stored,
-        ARGV[a + 1], member)
+        ended, ARGV[a + 1], member)
       replies[#replies + 1] = reply
       fired = true
       pattern_grew = pattern_grew or grew
     else
-      replies[#replies + 1] = resolved(KEYS[k])
+      replies[#replies + 1] = resolved(KEYS[k], member)
     end
     k = k + 1
     a = a + 2
@@ -184,10 +246,20 @@ for _ = 1, tonumber(ARGV[14]) do
     storm_keep(storms, scope, pattern_grew)
   end
 end
-if queue and #due_members > 0 then
-  for _, entry in ipairs(due_members) do
-    redis.call('ZADD', queue, entry[1], entry[2])
+if #due_members > 0 then
+  if queue then
+    -- LT: a write due sooner stays due then (the take scripts tell when it truly is).
+    for _, entry in ipairs(due_members) do
+      redis.call('ZADD', queue, 'LT', entry[1], entry[2])
+    end
+    redis.call('PEXPIRE', queue, ttl)
+  else
+    local due = {'q'}
+    for _, entry in ipairs(due_members) do
+      due[#due + 1] = entry[1]
+      due[#due + 1] = entry[2]
+    end
+    replies[#replies + 1] = due
   end
-  redis.call('PEXPIRE', queue, ttl)
 end
 return replies

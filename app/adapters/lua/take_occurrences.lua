@@ -1,13 +1,22 @@
 -- Take a fingerprint's unwritten occurrences for one status write. Only the worker that popped
 -- the fingerprint from the queue calls this, and at most once per ARGV[2] ms per resource.
+-- An ended resource's last figures (xn, xc, xf, xl: record_signals.lua) are taken first.
 -- KEYS[1]  the fingerprint's record (see record_signals.lua)
 -- ARGV[1]  now, ms since the epoch
 -- ARGV[2]  least ms between two status writes of one resource
 -- Reply:   {0} nothing to write; {1, due ms} not yet (requeue for then);
---          {2, count, first seen ms, last seen ms, namespace, name} write these now (the
---          name as the record holds it: see record_signals.lua)
+--          {2, count, first seen ms, last seen ms, namespace, name, more 0|1} write these now
+--          (the name as the record holds it: see record_signals.lua); more: the record has
+--          figures of its own to write too (take it again)
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
+local ended = redis.call('HMGET', key, 'xn', 'xc', 'xf', 'xl', 'd')
+if ended[1] then
+  redis.call('HDEL', key, 'xn', 'xc', 'xf', 'xl')
+  local namespace, name = string.match(ended[1], '^(%S+) (%S+)$')
+  local more = ended[5] and 1 or 0
+  return {2, tonumber(ended[2]), tonumber(ended[3]), tonumber(ended[4]), namespace, name, more}
+end
 local rec = redis.call('HMGET', key, 's', 'd', 'w', 'c', 'f', 'l', 'ns', 'n')
 if not rec[1] or not rec[2] then
   return {0}
@@ -21,4 +30,4 @@ if now < due then
 end
 redis.call('HSET', key, 'w', ARGV[1])
 redis.call('HDEL', key, 'd')
-return {2, tonumber(rec[4]), tonumber(rec[5]), tonumber(rec[6]), rec[7], rec[8]}
+return {2, tonumber(rec[4]), tonumber(rec[5]), tonumber(rec[6]), rec[7], rec[8], 0}

@@ -662,13 +662,17 @@ class Store:
     def patch_status(
         self, plural: str, namespace: str, name: str, status: Mapping[str, Any]
     ) -> None:
-        """Merge `status` into an object's status without validation; KeyError when missing."""
+        """Merge `status` into an object's status without validation, and tell the watches
+        as any change does; KeyError when missing."""
         with self._lock:
             entry = self._table(plural).get((namespace, name))
             if entry is None:
                 raise KeyError(f"{plural} {namespace}/{name} does not exist")
-            entry.obj["status"] = merge_patch(entry.obj.get("status") or {}, dict(status))
-            entry.obj["metadata"]["resourceVersion"] = self._next_rv()
+            new = copy.deepcopy(entry.obj)
+            new["status"] = merge_patch(new.get("status") or {}, dict(status))
+            new["metadata"]["resourceVersion"] = self._next_rv()
+            entry.obj = new
+            self._emit(plural, "MODIFIED", new)
 
 
 def _system_part(metadata: Mapping[str, Any]) -> dict[str, Any]:
