@@ -86,4 +86,4 @@ def _failures(operation: str) -> Iterator[None]:
     except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
         raise WatchFailed(Restart.STALLED, f"{operation}: no answer in time") from exc
     except (urllib3.exceptions.HTTPError, OSError, ValueError, KeyError, TypeError) as exc:
-        raise WatchFailed(Restart.ERROR, f"{operation}: {type(exc).__name__}") from exc
+        raise WatchFailed(Restart.ERROR, f"{operation}: {type(exc).__name__}: {exc}"[:300]) from exc
