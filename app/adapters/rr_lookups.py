@@ -7,9 +7,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from app.adapters.kubernetes import KubernetesApi
 from app.adapters.rr_index import ResourceIndex, Unknown
 from app.adapters.rr_table import newest_first, read_entry, read_storm
 from app.domain import ObjectRef
@@ -24,12 +23,19 @@ RECENT_SECONDS = 5.0
 MAX_RECENT = 10_000
 
 
+class LabelledLists(Protocol):
+    """Lists RemediationRequests by label (KubernetesApi)."""
+
+    def list_labelled(self, namespace: str, selector: str) -> list[Mapping[str, Any]]:
+        """Return the RemediationRequests of a namespace that match a label selector."""
+
+
 class ResourceLookups:
     """A fingerprint's history and a scope's storm, from memory or from the API."""
 
     def __init__(
         self,
-        kube: KubernetesApi,
+        kube: LabelledLists,
         *,
         index: ResourceIndex | None,
         window_seconds: float,

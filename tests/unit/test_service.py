@@ -10,7 +10,13 @@ from app.domain import ObjectRef, Outcome, ResourceRef, Severity, Signal, Signal
 from app.service.classify import Classifier, NamespaceCache
 from app.service.errors import KubernetesUnavailable, OverRateLimit
 from app.service.ingest import IngestService
-from app.service.ports import ActiveResource, Admission
+from app.service.ports import (
+    ActiveResource,
+    Admission,
+    EndedResource,
+    StormResource,
+    StormScope,
+)
 from tests.support.fakes import FakeKubernetes, FakeStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -38,7 +44,7 @@ def _signal(*, namespace="prod-a", pod="p1", severity=Severity.CRITICAL, firing=
     )
 
 
-def _service(kube, store=None, config=None, clock=None, observe=None):
+def _service(kube, store=None, config=None, clock=None, observe=None, observe_recurrence=None):
     config = config or Config()
     namespaces = NamespaceCache(kube, ttl=config.namespace_cache_ttl, clock=clock or Clock())
     return IngestService(
@@ -49,6 +55,7 @@ def _service(kube, store=None, config=None, clock=None, observe=None):
         config=config,
         clock=lambda: NOW,
         observe=observe,
+        observe_recurrence=observe_recurrence,
     )
 
 
@@ -253,6 +260,60 @@ def test_an_active_resource_in_kubernetes_is_adopted_instead_of_created():
         7,
     )
     assert (repeat.remediation_request, repeat.occurrence_count) == (existing, 8)
+    assert kube.created == []
+
+
+def test_a_new_resource_of_a_problem_that_came_back_names_up_to_ten_earlier_ones():
+    kube = FakeKubernetes({"prod-a": {}})
+    signal = _signal()
+    kube.ended[signal.fingerprint] = [
+        EndedResource(ObjectRef("prod-a", f"rr-old-{i:02d}"), 1_000 - i) for i in range(12)
+    ]
+    recurrences: list[None] = []
+    service = _service(kube, observe_recurrence=lambda: recurrences.append(None))
+
+    (created,) = service.ingest([signal])
+
+    body = kube.created[0]
+    assert created.outcome is Outcome.CREATED
+    assert body["metadata"]["labels"]["kubernaut.io/recurring"] == "true"
+    assert body["spec"]["recurrence"]["count"] == 12
+    assert body["spec"]["recurrence"]["previous"] == [f"rr-old-{i:02d}" for i in range(10)]
+    assert len(recurrences) == 1
+
+
+def test_a_first_resource_carries_no_recurrence():
+    kube = FakeKubernetes({"prod-a": {}})
+    _service(kube).ingest([_signal()])
+    assert "recurrence" not in kube.created[0]["spec"]
+    assert "kubernaut.io/recurring" not in kube.created[0]["metadata"]["labels"]
+
+
+def test_a_record_whose_resource_ended_starts_anew_and_the_next_firing_creates():
+    kube = FakeKubernetes({"prod-a": {}})
+    service = _service(kube)
+    signal = _signal()
+    (first,) = service.ingest([signal])
+    assert first.remediation_request is not None
+    kube.ended[signal.fingerprint] = [EndedResource(first.remediation_request, 1_000)]
+
+    (again,) = service.ingest([signal])
+
+    assert (again.outcome, again.occurrence_count) == (Outcome.CREATED, 1)
+    assert again.remediation_request != first.remediation_request
+    assert kube.created[1]["spec"]["recurrence"]["previous"] == [first.remediation_request.name]
+
+
+def test_a_signal_a_storm_in_kubernetes_lists_joins_that_storm_instead_of_creating():
+    kube = FakeKubernetes({"prod-a": {}})
+    signal = _signal()
+    storm = ObjectRef("prod-a", "rr-storm")
+    scope = StormScope(signal.namespace, signal.name)
+    kube.storms[scope] = StormResource(storm, "pattern", 7, 0, ("prod-a:Pod:p1",), 1_000)
+
+    (joined,) = _service(kube).ingest([signal])
+
+    assert (joined.outcome, joined.remediation_request) == (Outcome.AGGREGATED, storm)
     assert kube.created == []
 
 
