@@ -36,6 +36,18 @@ def examples() -> list[tuple[str, Any]]:
     return found
 
 
+WALKTHROUGH = re.compile(
+    r"<!-- walkthrough -->\n```sh\n(?P<script>.*?)```\n```json\n(?P<answer>.*?)```", re.DOTALL
+)
+SANDBOX_KUBECTL = "kubectl --kubeconfig .sandbox/kubeconfig"
+
+
+def walkthroughs() -> list[tuple[str, Any]]:
+    """Return (shell script, documented answer of its last command) pairs in README order."""
+    found = WALKTHROUGH.finditer(README.read_text())
+    return [(m["script"], json.loads(m["answer"])) for m in found]
+
+
 def kubectl_examples() -> list[tuple[str, str]]:
     """Return (kubectl command, documented output) pairs in README order."""
     return [(m["command"], m["output"]) for m in KUBECTL_EXAMPLE.finditer(README.read_text())]
@@ -139,6 +151,52 @@ def _wait_for_table(command: str, documented: str, *, kubeconfig: Path, home: Pa
         raise AssertionError(f"{exc}; it printed\n{printed[0]}") from exc
 
 
+def in_readme_order() -> list[tuple[str, tuple[str, Any]]]:
+    """Return every example as (kind, its parts), in the order a reader meets them."""
+    text = README.read_text()
+    found = [
+        (m.start(), "kubectl", (m["command"], m["output"])) for m in KUBECTL_EXAMPLE.finditer(text)
+    ]
+    found += [(m.start(), "walkthrough", (m["script"], json.loads(m["answer"])))
+              for m in WALKTHROUGH.finditer(text)]  # fmt: skip
+    curl = [m.start() for m in EXAMPLE.finditer(text)]
+    found += [(at, "curl", example) for at, example in zip(curl, examples(), strict=True)]
+    return [(kind, parts) for _, kind, parts in sorted(found, key=lambda entry: entry[0])]
+
+
+def _check_curl(command: str, documented: Any, *, port: int) -> None:
+    """Run a README curl example (on this test's port) and compare its answer."""
+    local = command.replace("localhost:8080", f"127.0.0.1:{port}")
+    result = subprocess.run(
+        ["bash", "-c", local], capture_output=True, text=True, timeout=30, check=True
+    )
+    answer = json.loads(result.stdout)
+    assert matches(documented, answer), f"{command}\n{json.dumps(answer, indent=1)}"
+
+
+def _run_walkthrough(script: str, *, port: int, kubeconfig: Path, home: Path) -> Any:
+    """Run a README walkthrough as written (this test's port, kubectl and kubeconfig); return
+    the JSON its last command printed."""
+    local = script.replace("localhost:8080", f"127.0.0.1:{port}").replace(
+        SANDBOX_KUBECTL, f"{kubectl.ensure_installed()} --kubeconfig {kubeconfig}"
+    )
+    result = subprocess.run(
+        ["bash", "-c", local],
+        env=kubectl.environ(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_there_is_a_lifecycle_walkthrough_and_it_ends_with_a_new_resource():
+    (script, answer), *_ = walkthroughs()
+    assert "overallPhase" in script
+    assert answer["results"][0]["status"] == "created"
+
+
 @pytest.mark.e2e
 def test_the_readme_examples_give_the_documented_answers(tmp_path):
     port = free_port()
@@ -152,18 +210,15 @@ def test_the_readme_examples_give_the_documented_answers(tmp_path):
         log=tmp_path / "sandbox.log",
         traced=True,
     ):
-        for command, documented in examples():
-            # The only change: the sandbox of this test listens on a free port, not 8080.
-            local = command.replace("localhost:8080", f"127.0.0.1:{port}")
-            result = subprocess.run(
-                ["bash", "-c", local], capture_output=True, text=True, timeout=30, check=True
-            )
-            answer = json.loads(result.stdout)
-            assert matches(documented, answer), f"{command}\n{json.dumps(answer, indent=1)}"
-        for command, output in kubectl_examples():
-            _wait_for_table(
-                command, output, kubeconfig=state / "kubeconfig", home=tmp_path / "home"
-            )
+        kubeconfig, home = state / "kubeconfig", tmp_path / "home"
+        for kind, example in in_readme_order():
+            if kind == "curl":
+                _check_curl(*example, port=port)
+            elif kind == "walkthrough":
+                answer = _run_walkthrough(example[0], port=port, kubeconfig=kubeconfig, home=home)
+                assert matches(example[1], answer), f"{example[0]}\n{json.dumps(answer)}"
+            else:
+                _wait_for_table(*example, kubeconfig=kubeconfig, home=home)
         # The sandbox tells where its kubeconfig is and how to list what it created.
         banner = f"kubectl --kubeconfig {state / 'kubeconfig'} get rr -A"
         eventually(
