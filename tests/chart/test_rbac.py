@@ -9,7 +9,7 @@ GATEWAY_RULES = [
     {
         "apiGroups": ["remediation.kubernaut.io"],
         "resources": ["remediationrequests"],
-        "verbs": ["create", "list", "watch"],
+        "verbs": ["create", "list", "watch", "patch"],
     },
     # status.deduplication and status.stormAggregation
     {
