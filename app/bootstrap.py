@@ -62,6 +62,7 @@ def build(config: Config) -> Services:
         clock=utc_now,
         period=config.status_flush_period,
         observe_flapping=metrics.observe_flapping,
+        observe_flapping_now=metrics.observe_flapping_now,
     )
     return Services(
         ingest=ingest,

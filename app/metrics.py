@@ -187,10 +187,13 @@ class Metrics:
         """Count one resource created with spec.recurrence."""
         self.recurrences.inc()
 
-    def observe_flapping(self, started: bool, now: int) -> None:
-        """Count one fingerprint that started or stopped flapping; show how many flap now."""
+    def observe_flapping(self, started: bool) -> None:
+        """Count one fingerprint that started or stopped flapping."""
         self.flapping_changes.labels("on" if started else "off").inc()
-        self.flapping_fingerprints.set(now)
+
+    def observe_flapping_now(self, count: int) -> None:
+        """Show how many fingerprints flap now."""
+        self.flapping_fingerprints.set(count)
 
     def observe_rate_limited(self) -> None:
         """Count one signal request refused with 429."""

@@ -91,6 +91,11 @@ ROWS: list[tuple[str, list[Panel]]] = [
               "percentunit"),
         Panel("Storms detected", "Storm RemediationRequests created, by storm type.",
               [(per_second("gateway_storms_detected_total", by="type"), "{{type}}")], "ops"),
+        Panel("Problems that came back", "Resources created with spec.recurrence: earlier "
+              "resources of the problem ended within the recurrence window.",
+              [(per_second("gateway_recurrences_total"), "recurrences")], "ops"),
+        Panel("Flapping fingerprints", "Alerts flapping now (labelled kubernaut.io/flapping).",
+              [(f"max(gateway_flapping_fingerprints{{{SEL}}})", "flapping")]),
     ]),
     ("HTTP", [
         Panel("Requests by status", "Every answer of the gateway, by HTTP status.",

@@ -241,6 +241,12 @@ class RedisSignalStore:
             count, _ = pipe.execute()
         return max(0, int(count))
 
+    def flapping_now(self) -> int:
+        """Return how many fingerprints flap now."""
+        with translate_errors("redis flapping count"):
+            count = self._scripts.client.get(self.keys.flapping)
+        return max(0, int(count or 0))
+
     def requeue(self, member: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
         """Queue a status write again; after a failed write, mark the figures unwritten
         (a flapping check needs no mark: it is taken again as it was)."""

@@ -20,6 +20,8 @@ from app.service.ports import (
 log = logging.getLogger(__name__)
 BATCH = 100
 RETRY_MS = 5000
+# How often a worker reads how many fingerprints flap (its gauge is the most recent reading).
+COUNT_EVERY_MS = 15_000
 
 
 class OccurrenceWriter:
@@ -33,7 +35,8 @@ class OccurrenceWriter:
         clock: Callable[[], datetime],
         period: float = 1.0,
         backoff: Backoff | None = None,
-        observe_flapping: Callable[[bool, int], None] | None = None,
+        observe_flapping: Callable[[bool], None] | None = None,
+        observe_flapping_now: Callable[[int], None] | None = None,
     ) -> None:
         self._queue = queue
         self._rrs = remediation_requests
@@ -41,11 +44,16 @@ class OccurrenceWriter:
         self._period = period
         self._backoff = backoff or Backoff()
         self._log = QuietLog(log)
-        self._observe_flapping = observe_flapping or (lambda started, now: None)
+        self._observe_flapping = observe_flapping or (lambda started: None)
+        self._observe_flapping_now = observe_flapping_now or (lambda count: None)
+        self._counted_ms = -COUNT_EVERY_MS
 
     def flush(self, *, now: datetime | None = None) -> int:
         """Write every status that is due (now, or at `now`); return how many were written."""
         now_ms = int((now or self._clock()).timestamp() * 1000)
+        if now_ms - self._counted_ms >= COUNT_EVERY_MS:
+            self._counted_ms = now_ms
+            self._observe_flapping_now(self._queue.flapping_now())
         written = 0
         for member in self._queue.due_occurrences(now_ms=now_ms, limit=BATCH):
             taken = self._queue.take_occurrences(member, now_ms=now_ms)
@@ -84,7 +92,8 @@ class OccurrenceWriter:
         then), or take a record again that has figures of its own after an ended one's."""
         if isinstance(figures, Flapping):
             now_flapping = self._queue.flapping_written(member, flapping=figures.flapping)
-            self._observe_flapping(figures.flapping, now_flapping)
+            self._observe_flapping(figures.flapping)
+            self._observe_flapping_now(now_flapping)
             if figures.flapping:
                 self._queue.requeue(member, now_ms=now_ms, due_ms=figures.stops_ms, failed=False)
         elif isinstance(figures, Occurrences) and figures.more:

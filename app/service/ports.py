@@ -98,6 +98,9 @@ class OccurrenceQueue(Protocol):
         """Note that a flapping start (or stop) of a queued member was written; return how
         many fingerprints flap now."""
 
+    def flapping_now(self) -> int:
+        """Return how many fingerprints flap now."""
+
     def requeue(self, fingerprint: str, *, now_ms: int, due_ms: int, failed: bool) -> None:
         """Queue a status write again; after a failed write, mark the occurrences unwritten."""
 

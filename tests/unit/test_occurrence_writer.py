@@ -32,6 +32,9 @@ class FailingQueue:
     def flapping_written(self, member, *, flapping):
         raise AssertionError("nothing is due")
 
+    def flapping_now(self):
+        return 0
+
 
 class RecordingStop(threading.Event):
     """Records each wait instead of waiting."""
