@@ -26,7 +26,6 @@ from typing import Any, Protocol
 from app.pacing import Backoff, QuietLog
 
 log = logging.getLogger(__name__)
-SHORT_WATCH_SECONDS = 1.0
 Event = Mapping[str, Any]
 
 
@@ -79,6 +78,8 @@ class Timing:
     margin: float = 30.0
     # The timeout of the first watch after a failure: how soon a recovered API is trusted.
     probe_seconds: int = 5
+    # A watch that ends sooner than this having delivered nothing is an error (client-go: 1 s).
+    short_watch: float = 1.0
 
 
 class Reflector:
@@ -149,7 +150,7 @@ class Reflector:
             self._alive()
             if stop.is_set():
                 return version
-        if events == 0 and self._clock() - started < SHORT_WATCH_SECONDS:
+        if events == 0 and self._clock() - started < self._timing.short_watch:
             raise WatchFailed(Restart.SHORT_WATCH, "the watch ended at once, with no event")
         self._alive()
         return version

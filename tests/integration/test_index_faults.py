@@ -37,7 +37,7 @@ from tests.support.waiting import eventually, hold_for
 NAMESPACE = "team-a"
 CLUSTER_LIST = f"^/apis/{GROUP}/{VERSION}/{PLURAL}$"
 HOLD_SECONDS = 3.0
-TIMING = Timing(watch_seconds=2, margin=0.5, probe_seconds=1)
+TIMING = Timing(watch_seconds=1, margin=0.5, probe_seconds=1, short_watch=0.3)
 FINGERPRINT = "c" * 64
 LABELS = {
     "app.kubernetes.io/managed-by": MANAGED_BY,
@@ -165,7 +165,7 @@ def _hold(seen: Watched, fault: dict[str, Any]) -> Outcome:
 
 def _healthy(seen: Watched) -> Healthy:
     """Leave a healthy index alone for a while; report its requests."""
-    hold_for(5)
+    hold_for(3)
     requests = [r for r in seen.server.requests if r.method == "GET" and _cluster(r.path)]
     watches = sum(1 for r in requests if "watch=true" in r.query)
     return Healthy(lists=len(requests) - watches, watches=watches, restarts=list(seen.restarts))
@@ -233,6 +233,6 @@ def test_a_healthy_index_watches_once_per_watch_timeout_and_lists_once(
 ) -> None:
     healthy = outcomes["healthy"]
     assert healthy.lists == 1
-    # Watch timeouts of 2-4 s over about 5 s: two or three watches, never more than one per 2 s.
+    # Watch timeouts of 1-2 s over about 3 s: two or three watches, never more than one a second.
     assert 2 <= healthy.watches <= 4
     assert healthy.restarts == []

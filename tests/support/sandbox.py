@@ -104,6 +104,8 @@ def run_sandbox(*, bind: str, workers: int, state_dir: Path) -> int:
         "GATEWAY_BIND": bind,
         "GATEWAY_WORKERS": str(workers),
         "GATEWAY_DRAIN_SECONDS": "0",
+        # Occurrence counts reach `kubectl get rr` within a second or two, not five.
+        "GATEWAY_STATUS_INTERVAL": "1",
         "PROMETHEUS_MULTIPROC_DIR": str(state / "metrics"),
     }
     gateway = subprocess.Popen([sys.executable, "-m", "app", "serve"], env=environ)
