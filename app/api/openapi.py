@@ -129,7 +129,7 @@ OPENAPI: dict[str, Any] = {
                 "type": "object",
                 "required": ["status", "labels"],
                 "description": "Only the fields listed are read and checked; endsAt, "
-                "generatorURL, fingerprint and unknown fields are kept in originalPayload.",
+                "generatorURL and unknown fields are kept in originalPayload.",
                 "properties": {
                     "status": {"type": "string", "enum": ["firing", "resolved"]},
                     "labels": {
@@ -150,6 +150,11 @@ OPENAPI: dict[str, Any] = {
                     },
                     "annotations": _LABELS,
                     "startsAt": {"type": "string", "format": "date-time"},
+                    "fingerprint": {
+                        "type": "string",
+                        "description": "Alertmanager's id of the label set; names an alert "
+                        "whose labels name no resource (kind Unknown).",
+                    },
                 },
             },
             "KubernetesEvent": {
@@ -227,6 +232,11 @@ OPENAPI: dict[str, Any] = {
                                     },
                                 },
                                 "occurrenceCount": {"type": "integer", "minimum": 1},
+                                "reason": {
+                                    "type": "string",
+                                    "enum": ["normal-event", "target-not-found"],
+                                    "description": "Why an ignored signal was ignored.",
+                                },
                             },
                         },
                     },

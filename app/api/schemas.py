@@ -125,12 +125,14 @@ def _labels(**kwargs: Any) -> Labels:
 
 
 class AlertSchema(_Lenient):
-    """One alert: the fields the gateway reads (endsAt, generatorURL and fingerprint are not)."""
+    """One alert: the fields the gateway reads (endsAt and generatorURL are not)."""
 
     status = Text(required=True, validate=validate.OneOf(["firing", "resolved"]))
     labels = _labels(required=True)
     annotations = _labels(load_default=dict)
     startsAt = Timestamp(load_default=None)
+    # Alertmanager's id of the label set: names an alert that names no resource.
+    fingerprint = Text(load_default="")
 
     @validates_schema
     def _has_alertname(self, data: dict[str, Any], **_: Any) -> None:

@@ -150,7 +150,7 @@ class IngestService:
         """Append each signal's result; create the resources of claimed fingerprints."""
         for position, (signal, plan, done) in enumerate(work):
             if plan is None or done is None:
-                result = Result(signal.fingerprint, Outcome.IGNORED)
+                result = Result(signal.fingerprint, Outcome.IGNORED, reason=signal.ignored)
             elif done.kind == "claimed" and plan.classification:
                 try:
                     result = self._create(signal, plan, plan.classification, done, now=now)

@@ -11,6 +11,22 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+_FNV_OFFSET = 14695981039346656037
+_FNV_PRIME = 1099511628211
+_SEPARATOR = 0xFF
+
+
+def label_set_fingerprint(labels: dict[str, str]) -> str:
+    """Return Alertmanager's fingerprint of a label set (prometheus/common's FNV-1a 64 over the
+    sorted names and values, each followed by a 0xff byte), as 16 hex digits."""
+    digest = _FNV_OFFSET
+    for name in sorted(labels):
+        for part in (name, labels[name]):
+            for byte in (*part.encode(), _SEPARATOR):
+                digest = ((digest ^ byte) * _FNV_PRIME) % 2**64
+    return f"{digest:016x}"
+
+
 def alert(
     *,
     alertname: str,
@@ -30,7 +46,7 @@ def alert(
         "startsAt": "2026-11-24T10:00:00.123456789Z",
         "endsAt": "0001-01-01T00:00:00Z",
         "generatorURL": "http://prometheus/graph",
-        "fingerprint": "d41d8cd98f00b204",
+        "fingerprint": label_set_fingerprint(all_labels),
     }
 
 
