@@ -60,6 +60,21 @@ class ResourceRef:
     namespace: str = ""
 
 
+CLUSTER_SCOPED_KINDS = frozenset({"Node", "Namespace", "PersistentVolume", "StorageClass"})
+
+
+def controller_of(references: Any, *, namespace: str) -> ResourceRef | None:
+    """Return the controller among an object's ownerReferences (the one with `controller:
+    true`), in the object's namespace unless its kind is cluster-scoped; None without one."""
+    for reference in references if isinstance(references, list) else ():
+        if not isinstance(reference, Mapping) or reference.get("controller") is not True:
+            continue
+        kind, name = reference.get("kind"), reference.get("name")
+        if isinstance(kind, str) and isinstance(name, str) and kind and name:
+            return ResourceRef(kind, name, "" if kind in CLUSTER_SCOPED_KINDS else namespace)
+    return None
+
+
 @dataclass(frozen=True)
 class ObjectRef:
     """Where a RemediationRequest lives."""

@@ -23,6 +23,16 @@ from app.domain import Outcome, SignalType
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # The reasons a resource index relists (app.adapters.reflector.Restart's values).
 INDEX_RESTART_REASONS = ("short-watch", "expired", "error", "stalled")
+# How workload identity found a signal's workload (app.service.workloads.Resolution's values).
+IDENTITY_RESULTS = (
+    "label",
+    "itself",
+    "owner-reference",
+    "lookup",
+    "cached",
+    "not-found",
+    "error",
+)
 SOURCES = {
     SignalType.PROMETHEUS_ALERT: "prometheus",
     SignalType.KUBERNETES_EVENT: "kubernetes-event",
@@ -112,6 +122,14 @@ class Metrics:
         )
         for reason in INDEX_RESTART_REASONS:
             self.resource_index_restarts.labels(reason)
+        self.identity_resolutions = Counter(
+            "gateway_identity_resolutions_total",
+            "Signals given a workload (identity.mode workload), by how it was found",
+            ["result"],
+            registry=registry,
+        )
+        for result in IDENTITY_RESULTS:
+            self.identity_resolutions.labels(result)
         self.circuit_breaker_open = Gauge(
             "gateway_circuit_breaker_open",
             "1 while a worker's Kubernetes API circuit breaker is open (failing calls fast)",
@@ -163,6 +181,11 @@ class Metrics:
     def observe_index_restart(self, reason: str) -> None:
         """Count one relist of the resource index (reason: short-watch|expired|error|stalled)."""
         self.resource_index_restarts.labels(reason).inc()
+
+    def observe_identity(self, counts: Mapping[str, int]) -> None:
+        """Count one request's workload resolutions by result (IDENTITY_RESULTS)."""
+        for result, count in counts.items():
+            self.identity_resolutions.labels(result).inc(count)
 
     def observe_rate_limited(self) -> None:
         """Count one signal request refused with 429."""

@@ -48,6 +48,23 @@ _OBJECT_REF = {
         "uid": {"type": "string"},
         "labels": _LABELS,
         "annotations": _LABELS,
+        "ownerReferences": {
+            "type": "array",
+            "maxItems": 32,
+            "description": "kubernetes-event-exporter: the object's owners; the one with "
+            "controller true names its controller (identity.mode workload).",
+            "items": {
+                "type": "object",
+                "required": ["kind", "name"],
+                "properties": {
+                    "apiVersion": {"type": "string"},
+                    "kind": {"type": "string", "minLength": 1, "maxLength": 63},
+                    "name": {"type": "string", "minLength": 1, "maxLength": 253},
+                    "uid": {"type": "string"},
+                    "controller": {"type": "boolean"},
+                },
+            },
+        },
     },
 }
 

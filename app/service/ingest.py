@@ -37,6 +37,7 @@ from app.service.resource import (
     new_name,
     remediation_request,
 )
+from app.service.workloads import WorkloadIdentity
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -62,7 +63,9 @@ class IngestService:
         clock: Clock = utc_now,
         observe: Observer | None = None,
         observe_storm: Callable[[str], None] | None = None,
+        identity: WorkloadIdentity | None = None,
     ) -> None:
+        self._identity = identity
         self._store = store
         self._storm_settings = config.storms
         self._rrs = remediation_requests
@@ -109,6 +112,8 @@ class IngestService:
         claim of the request that is not backed by a resource yet is given back before the
         error propagates, so the sender's retry claims them again."""
         started = time.perf_counter()
+        if self._identity is not None:
+            signals = self._identity.resolve(signals)
         now = self._clock()
         now_ms = _ms(now)
         plans: list[_Plan | None] = []

@@ -9,7 +9,15 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from app.domain import IgnoredReason, ResourceRef, Severity, Signal, SignalType
+from app.domain import (
+    CLUSTER_SCOPED_KINDS,
+    IgnoredReason,
+    ResourceRef,
+    Severity,
+    Signal,
+    SignalType,
+    controller_of,
+)
 
 # Target labels by tier (contract section 3), flattened: the first label present names the
 # target. Workload controllers outrank other objects, which outrank pods and nodes, because
@@ -30,7 +38,6 @@ TARGET_LABELS = (
 UNKNOWN = "Unknown"
 # Alertmanager's fingerprint of an alert's label set (16 hex digits; a little more is allowed).
 _LABEL_SET_ID = re.compile(r"[0-9a-f]{1,64}")
-CLUSTER_SCOPED_KINDS = frozenset({"Node", "Namespace", "PersistentVolume", "StorageClass"})
 MAX_ENTRIES = 64
 MAX_LABEL_VALUE = 1024
 MAX_ANNOTATION_VALUE = 4096
@@ -162,4 +169,5 @@ def event_signal(
         ),
         raw=raw,
         ignored=None if event["type"] == "Warning" else IgnoredReason.NORMAL_EVENT,
+        owner=controller_of(obj["ownerReferences"], namespace=namespace),
     )

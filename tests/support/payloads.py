@@ -106,10 +106,21 @@ def events_v1_event(*, reason: str, namespace: str, name: str, kind: str = "Pod"
     }
 
 
-def exporter_event(*, reason: str, namespace: str, name: str) -> dict[str, Any]:
+def exporter_event(
+    *, reason: str, namespace: str, name: str, owner: str = "api-7d9f"
+) -> dict[str, Any]:
     """Return kubernetes-event-exporter's body: core/v1 plus cluster and object metadata."""
     event = core_event(reason=reason, namespace=namespace, name=name)
     event["clusterName"] = "prod-eu-1"
     event["involvedObject"]["labels"] = {"app": "api"}
-    event["involvedObject"]["ownerReferences"] = [{"kind": "ReplicaSet", "name": "api-7d9f"}]
+    event["involvedObject"]["ownerReferences"] = [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "name": owner,
+            "uid": "5f0c7d3e-2b1a-4c8d-9e6f-0a1b2c3d4e5f",
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+    ]
     return event
