@@ -22,7 +22,7 @@ def label_set_fingerprint(labels: dict[str, str]) -> str:
     digest = _FNV_OFFSET
     for name in sorted(labels):
         for part in (name, labels[name]):
-            for byte in (*part.encode(), _SEPARATOR):
+            for byte in (*part.encode("utf-8", "surrogatepass"), _SEPARATOR):
                 digest = ((digest ^ byte) * _FNV_PRIME) % 2**64
     return f"{digest:016x}"
 
