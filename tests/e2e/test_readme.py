@@ -16,10 +16,12 @@ from tests.support.waiting import eventually
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 EXAMPLE = re.compile(
-    r"<!-- example(?P<repeat>: repeat previous)? -->\n"
+    r"<!-- example(?P<workload>: workload)?(?P<repeat>: repeat previous)? -->\n"
     r"(?:```sh\n(?P<command>.*?)```\n)?```json\n(?P<answer>.*?)```",
     re.DOTALL,
 )
+# The sandbox of the workload examples: `GATEWAY_IDENTITY_MODE=workload make run`.
+WORKLOAD_MODE = {"GATEWAY_IDENTITY_MODE": "workload"}
 KUBECTL_EXAMPLE = re.compile(
     r"<!-- kubectl -->\n```sh\n(?P<command>kubectl [^\n]*)\n```\n```text\n(?P<output>.*?)```",
     re.DOTALL,
@@ -27,10 +29,13 @@ KUBECTL_EXAMPLE = re.compile(
 ANY = "…"
 
 
-def examples() -> list[tuple[str, Any]]:
-    """Return (command, documented answer) pairs in README order."""
+def examples(*, workload: bool = False) -> list[tuple[str, Any]]:
+    """Return (command, documented answer) pairs in README order: those of the default
+    sandbox, or those of the sandbox in identity.mode workload."""
     found: list[tuple[str, Any]] = []
     for match in EXAMPLE.finditer(README.read_text()):
+        if bool(match["workload"]) != workload:
+            continue
         command = found[-1][0] if match["repeat"] else match["command"]
         found.append((command, json.loads(match["answer"])))
     return found
@@ -88,6 +93,12 @@ def test_the_readme_has_examples_for_both_endpoints_and_an_error():
     assert any(answer.get("status") == 400 for _, answer in examples())
 
 
+def test_the_readme_shows_workload_identity_joining_signals_and_ignoring_a_gone_pod():
+    statuses = [r["status"] for _, answer in examples(workload=True) for r in answer["results"]]
+    assert statuses[:3] == ["created", "duplicate", "duplicate"]
+    assert "ignored" in statuses
+
+
 def test_every_sandbox_kubectl_line_of_the_readme_is_an_example_with_its_output():
     sandbox = "kubectl --kubeconfig .sandbox/kubeconfig "
     lines = [line for line in README.read_text().splitlines() if line.startswith(sandbox)]
@@ -139,6 +150,18 @@ def _wait_for_table(command: str, documented: str, *, kubeconfig: Path, home: Pa
         raise AssertionError(f"{exc}; it printed\n{printed[0]}") from exc
 
 
+def _answers_as_documented(documented: list[tuple[str, Any]], *, port: int) -> None:
+    """Run each curl example against the sandbox on `port`; compare with its answer."""
+    for command, answer_documented in documented:
+        # The only change: the sandbox of this test listens on a free port, not 8080.
+        local = command.replace("localhost:8080", f"127.0.0.1:{port}")
+        result = subprocess.run(
+            ["bash", "-c", local], capture_output=True, text=True, timeout=30, check=True
+        )
+        answer = json.loads(result.stdout)
+        assert matches(answer_documented, answer), f"{command}\n{json.dumps(answer, indent=1)}"
+
+
 @pytest.mark.e2e
 def test_the_readme_examples_give_the_documented_answers(tmp_path):
     port = free_port()
@@ -152,14 +175,7 @@ def test_the_readme_examples_give_the_documented_answers(tmp_path):
         log=tmp_path / "sandbox.log",
         traced=True,
     ):
-        for command, documented in examples():
-            # The only change: the sandbox of this test listens on a free port, not 8080.
-            local = command.replace("localhost:8080", f"127.0.0.1:{port}")
-            result = subprocess.run(
-                ["bash", "-c", local], capture_output=True, text=True, timeout=30, check=True
-            )
-            answer = json.loads(result.stdout)
-            assert matches(documented, answer), f"{command}\n{json.dumps(answer, indent=1)}"
+        _answers_as_documented(examples(), port=port)
         for command, output in kubectl_examples():
             _wait_for_table(
                 command, output, kubeconfig=state / "kubeconfig", home=tmp_path / "home"
@@ -171,3 +187,16 @@ def test_the_readme_examples_give_the_documented_answers(tmp_path):
             within=10,
             what="the sandbox prints the kubectl line",
         )
+
+
+@pytest.mark.e2e
+def test_the_readme_workload_examples_give_the_documented_answers(tmp_path):
+    port = free_port()
+    with running(
+        ["--bind", f"127.0.0.1:{port}", "--state-dir", str(tmp_path / "state"), "--workers", "1"],
+        module="tests.support.sandbox",
+        env=WORKLOAD_MODE,
+        url=f"http://127.0.0.1:{port}",
+        log=tmp_path / "sandbox.log",
+    ):
+        _answers_as_documented(examples(workload=True), port=port)
