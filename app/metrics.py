@@ -114,22 +114,20 @@ class Metrics:
             registry=registry,
             multiprocess_mode="livemin",
         )
-        self.resource_index_restarts = Counter(
+        self.resource_index_restarts = _counter_of_each(
             "gateway_resource_index_restarts_total",
             "Relists of a worker's resource index after a watch or list failure, by reason",
-            ["reason"],
+            label="reason",
+            values=INDEX_RESTART_REASONS,
             registry=registry,
         )
-        for reason in INDEX_RESTART_REASONS:
-            self.resource_index_restarts.labels(reason)
-        self.identity_resolutions = Counter(
+        self.identity_resolutions = _counter_of_each(
             "gateway_identity_resolutions_total",
             "Signals given a workload (identity.mode workload), by how it was found",
-            ["result"],
+            label="result",
+            values=IDENTITY_RESULTS,
             registry=registry,
         )
-        for result in IDENTITY_RESULTS:
-            self.identity_resolutions.labels(result)
         self.circuit_breaker_open = Gauge(
             "gateway_circuit_breaker_open",
             "1 while a worker's Kubernetes API circuit breaker is open (failing calls fast)",
@@ -202,6 +200,21 @@ class Metrics:
     def observe_script(self, script: str, seconds: float) -> None:
         """Record one Redis script's duration."""
         self.redis_script_duration.labels(script).observe(seconds)
+
+
+def _counter_of_each(
+    name: str,
+    documentation: str,
+    *,
+    label: str,
+    values: Iterable[str],
+    registry: CollectorRegistry,
+) -> Counter:
+    """Return a counter with one label whose every value is exported from the start (at 0)."""
+    counter = Counter(name, documentation, [label], registry=registry)
+    for value in values:
+        counter.labels(value)
+    return counter
 
 
 # A value file starts with its used length (4 bytes) and 4 bytes of padding.
