@@ -149,20 +149,24 @@ def test_a_hundred_and_eighty_signals_about_three_pods_cost_at_most_four_gets(
 
 
 def test_lookups_under_api_faults_are_503_never_a_wrong_fingerprint(
-    workload_client, kube_api, make_namespace
+    make_client, kube_api, make_namespace
 ):
+    # The breaker stays closed whatever the number of retries: the next request calls again.
+    client = make_client(
+        identity_mode="workload", kubernetes_retry_budget=0.5, breaker_min_calls=1000
+    )
     namespace = make_namespace()
     made = workloads.deployment(kube_api, namespace, "api", replicas=1)
     body = webhook(alert(alertname=unique("Crash"), namespace=namespace, pod=made.pods[0]))
     kube_api.inject(method="GET", path=f"/namespaces/{namespace}/replicasets/", status=500)
 
-    refused = workload_client.post(PROMETHEUS, json=body)
+    refused = client.post(PROMETHEUS, json=body)
 
     assert refused.status_code == 503
     assert refused.headers["Retry-After"]
     assert kube_api.objects(PLURAL, namespace=namespace) == []
     kube_api.clear_faults()
-    (result,) = workload_client.post(PROMETHEUS, json=body).get_json()["results"]
+    (result,) = client.post(PROMETHEUS, json=body).get_json()["results"]
     expected = hashlib.sha256(f"{namespace}:Deployment:api".encode()).hexdigest()
     assert (result["status"], result["fingerprint"]) == ("created", expected)
 

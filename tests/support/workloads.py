@@ -6,25 +6,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from tests.support.kubeapi import KubeApiServer
 from tests.support.kubeapi.builtins import owner_reference
 
 # The characters kube's generated names are made of (rand.SafeEncodeString: no vowels).
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-
-
-class Objects(Protocol):
-    """What makes the objects: the Kubernetes API test server (a real cluster skips)."""
-
-    def add_object(
-        self,
-        kind: str,
-        name: str,
-        *,
-        namespace: str = "",
-        owners: list[dict[str, Any]] | None = None,
-    ) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -46,14 +34,14 @@ def suffix(seed: str, length: int = 5) -> str:
 
 
 def _pods(
-    kube: Objects, namespace: str, names: list[str], owner: dict[str, Any]
+    kube: KubeApiServer, namespace: str, names: list[str], owner: dict[str, Any]
 ) -> tuple[str, ...]:
     for name in names:
         kube.add_object("Pod", name, namespace=namespace, owners=[owner_reference(owner)])
     return tuple(names)
 
 
-def deployment(kube: Objects, namespace: str, name: str, *, replicas: int = 3) -> Workload:
+def deployment(kube: KubeApiServer, namespace: str, name: str, *, replicas: int = 3) -> Workload:
     """Add a Deployment, its ReplicaSet and its pods."""
     deploy = kube.add_object("Deployment", name, namespace=namespace)
     rs_name = f"{name}-{suffix(name, 9)}"
@@ -65,21 +53,21 @@ def deployment(kube: Objects, namespace: str, name: str, *, replicas: int = 3) -
     )
 
 
-def statefulset(kube: Objects, namespace: str, name: str, *, replicas: int = 2) -> Workload:
+def statefulset(kube: KubeApiServer, namespace: str, name: str, *, replicas: int = 2) -> Workload:
     """Add a StatefulSet and its pods (name-0, name-1, ...)."""
     owner = kube.add_object("StatefulSet", name, namespace=namespace)
     names = [f"{name}-{i}" for i in range(replicas)]
     return Workload("StatefulSet", name, namespace, _pods(kube, namespace, names, owner))
 
 
-def daemonset(kube: Objects, namespace: str, name: str, *, nodes: int = 2) -> Workload:
+def daemonset(kube: KubeApiServer, namespace: str, name: str, *, nodes: int = 2) -> Workload:
     """Add a DaemonSet and a pod of it per node."""
     owner = kube.add_object("DaemonSet", name, namespace=namespace)
     names = [f"{name}-{suffix(f'{name}-{i}')}" for i in range(nodes)]
     return Workload("DaemonSet", name, namespace, _pods(kube, namespace, names, owner))
 
 
-def cronjob(kube: Objects, namespace: str, name: str) -> Workload:
+def cronjob(kube: KubeApiServer, namespace: str, name: str) -> Workload:
     """Add a CronJob, the Job it started and the Job's pod."""
     cron = kube.add_object("CronJob", name, namespace=namespace)
     job_name = f"{name}-29376120"  # a CronJob names its Jobs by their scheduled minute
@@ -88,13 +76,13 @@ def cronjob(kube: Objects, namespace: str, name: str) -> Workload:
     return Workload("CronJob", name, namespace, _pods(kube, namespace, names, job), job_name)
 
 
-def bare_pod(kube: Objects, namespace: str, name: str) -> Workload:
+def bare_pod(kube: KubeApiServer, namespace: str, name: str) -> Workload:
     """Add a pod that no controller owns."""
     kube.add_object("Pod", name, namespace=namespace)
     return Workload("Pod", name, namespace, (name,))
 
 
-def static_pod(kube: Objects, namespace: str, component: str, *, node: str) -> Workload:
+def static_pod(kube: KubeApiServer, namespace: str, component: str, *, node: str) -> Workload:
     """Add a Node and the static pod the kubelet mirrors for it (owned by the Node)."""
     owner = kube.add_object("Node", node)
     name = f"{component}-{node}"

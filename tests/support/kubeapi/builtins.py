@@ -93,16 +93,9 @@ def _spec(kind: str, app: str) -> dict[str, Any]:
     return specs[kind]
 
 
-def body(
-    kind: str,
-    name: str,
-    *,
-    namespace: str = "",
-    owners: list[dict[str, Any]] | None = None,
-    labels: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+def body(kind: str, name: str, *, namespace: str, owners: list[dict[str, Any]]) -> dict[str, Any]:
     """Return an object of a built-in kind to create, with its owner references."""
-    metadata: dict[str, Any] = {"name": name, "labels": dict(labels or {})}
+    metadata: dict[str, Any] = {"name": name}
     if namespace:
         metadata["namespace"] = namespace
     if owners:

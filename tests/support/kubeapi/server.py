@@ -305,12 +305,11 @@ class KubeApiServer:
         *,
         namespace: str = "",
         owners: list[dict[str, Any]] | None = None,
-        labels: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Create an object of a built-in kind (Pod, ReplicaSet, Deployment, StatefulSet,
         DaemonSet, Job, CronJob, Node) with these owner references; return it as stored."""
         resource = builtins.BY_KIND[kind]
-        obj = builtins.body(kind, name, namespace=namespace, owners=owners, labels=labels)
+        obj = builtins.body(kind, name, namespace=namespace, owners=owners or [])
         return self._store.create(resource, resource.preferred, namespace, obj)
 
     def delete_object(self, kind: str, namespace: str, name: str) -> None:
