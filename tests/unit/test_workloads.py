@@ -11,11 +11,12 @@ import pytest
 
 from app.config import Config
 from app.domain import IgnoredReason, Outcome, ResourceRef, Severity, Signal, SignalType
+from app.metrics import IDENTITY_RESULTS
 from app.service.classify import Classifier, NamespaceCache
 from app.service.errors import KubernetesUnavailable, MissingPermission
 from app.service.ingest import IngestService
 from app.service.owner_cache import OwnerCache
-from app.service.workloads import WorkloadIdentity
+from app.service.workloads import Resolution, WorkloadIdentity
 from tests.support.fakes import FakeKubernetes, FakeOwners, FakeStore
 
 NS = "shop"
@@ -260,3 +261,7 @@ def test_a_signal_about_a_gone_pod_is_answered_ignored_with_its_reason_and_creat
     assert (result.outcome, result.reason) == (Outcome.IGNORED, IgnoredReason.TARGET_NOT_FOUND)
     assert result.fingerprint == gone.fingerprint  # its own, under which nothing is recorded
     assert kube.created == []
+
+
+def test_the_metric_exports_every_resolution_and_nothing_else():
+    assert set(IDENTITY_RESULTS) == {result.value for result in Resolution}
