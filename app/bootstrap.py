@@ -22,7 +22,9 @@ from app.service.classify import Classifier, NamespaceCache
 from app.service.health import Readiness
 from app.service.ingest import IngestService, utc_now
 from app.service.occurrences import OccurrenceWriter
+from app.service.owner_cache import OwnerCache
 from app.service.services import Services
+from app.service.workloads import WorkloadIdentity
 
 
 def build(config: Config) -> Services:
@@ -52,6 +54,7 @@ def build(config: Config) -> Services:
         observe=metrics.observe_signals,
         observe_storm=metrics.observe_storm,
         observe_recurrence=metrics.observe_recurrence,
+        identity=_identity(config, kube, metrics),
     )
     readiness = Readiness(
         store=store, kubernetes=kube, clock=time.monotonic, circuit=lambda: kube.breaker.state
@@ -112,6 +115,19 @@ def _auth(api: ApiClient, config: Config) -> KubernetesAuthenticator | None:
         denied_ttl=config.auth_denied_cache_ttl,
         clock=time.monotonic,
     )
+
+
+def _identity(config: Config, kube: KubernetesApi, metrics: Metrics) -> WorkloadIdentity | None:
+    """Resolve workloads in identity.mode workload; None in resource mode."""
+    if config.identity_mode != "workload":
+        return None
+    owners = OwnerCache(
+        kube,
+        ttl=config.identity_cache_ttl,
+        missing_ttl=config.identity_not_found_ttl,
+        clock=time.monotonic,
+    )
+    return WorkloadIdentity(owners=owners, observe=metrics.observe_identity)
 
 
 def check(config: Config) -> None:

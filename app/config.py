@@ -304,6 +304,28 @@ class Config:
         parse=positive(int),
         doc="successful probes that close the circuit",
     )
+    identity_mode: str = setting(
+        "resource",
+        key="identity.mode",
+        env="GATEWAY_IDENTITY_MODE",
+        parse=choice("resource", "workload"),
+        doc="`resource`: one RemediationRequest per signal name and target; `workload`: one "
+        "per workload, the target's top controller (see Identity and resources)",
+    )
+    identity_cache_ttl: float = setting(
+        300.0,
+        key="identity.cacheSeconds",
+        env="GATEWAY_IDENTITY_CACHE_TTL",
+        parse=positive(float),
+        doc="`workload`: how long each worker keeps an object's controller",
+    )
+    identity_not_found_ttl: float = setting(
+        5.0,
+        key="identity.notFoundCacheSeconds",
+        env="GATEWAY_IDENTITY_NOT_FOUND_CACHE_TTL",
+        parse=positive(float),
+        doc="`workload`: how long each worker remembers that an object was not found",
+    )
     namespace_cache_ttl: float = setting(
         30.0,
         key="classification.namespaceCacheSeconds",

@@ -60,6 +60,21 @@ class ResourceRef:
     namespace: str = ""
 
 
+CLUSTER_SCOPED_KINDS = frozenset({"Node", "Namespace", "PersistentVolume", "StorageClass"})
+
+
+def controller_of(references: Any, *, namespace: str) -> ResourceRef | None:
+    """Return the controller among an object's ownerReferences (the one with `controller:
+    true`), in the object's namespace unless its kind is cluster-scoped; None without one."""
+    for reference in references if isinstance(references, list) else ():
+        if not isinstance(reference, Mapping) or reference.get("controller") is not True:
+            continue
+        kind, name = reference.get("kind"), reference.get("name")
+        if isinstance(kind, str) and isinstance(name, str) and kind and name:
+            return ResourceRef(kind, name, "" if kind in CLUSTER_SCOPED_KINDS else namespace)
+    return None
+
+
 @dataclass(frozen=True)
 class ObjectRef:
     """Where a RemediationRequest lives."""
@@ -71,6 +86,19 @@ class ObjectRef:
 def fingerprint(*, signal_name: str, namespace: str, kind: str, name: str) -> str:
     """Return the stable identity of a problem: sha256 hex of name:namespace:kind:name."""
     return hashlib.sha256(f"{signal_name}:{namespace}:{kind}:{name}".encode()).hexdigest()
+
+
+def workload_fingerprint(workload: ResourceRef) -> str:
+    """Return the identity of every problem of one workload: sha256 hex of namespace:kind:name."""
+    key = f"{workload.namespace}:{workload.kind}:{workload.name}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class IgnoredReason(enum.StrEnum):
+    """Why a signal was answered `ignored`."""
+
+    NORMAL_EVENT = "normal-event"
+    TARGET_NOT_FOUND = "target-not-found"
 
 
 @dataclass(frozen=True)
@@ -89,7 +117,22 @@ class Signal:
     annotations: Mapping[str, str] = field(default_factory=dict)
     # The signal as its sender wrote it (JSON-compatible); serialized only for a new resource.
     raw: Any = None
-    actionable: bool = True
+    # Set when the signal creates nothing and joins nothing.
+    ignored: IgnoredReason | None = None
+    # The controller of the target, when the signal names it (kubernetes-event-exporter).
+    owner: ResourceRef | None = None
+    # identity.mode workload: the target's top controller, which the fingerprint names.
+    workload: ResourceRef | None = None
+
+    @property
+    def actionable(self) -> bool:
+        """Tell whether the signal is recorded (not ignored)."""
+        return self.ignored is None
+
+    @property
+    def resource(self) -> ResourceRef:
+        """Return what the signal's RemediationRequest targets: the workload, else the target."""
+        return self.workload or self.target
 
     @cached_property
     def payload(self) -> bytes:
@@ -98,7 +141,9 @@ class Signal:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Return the identity of this signal's problem (see `fingerprint`)."""
+        """Return the identity of this signal's problem: its workload's when it has one."""
+        if self.workload is not None:
+            return workload_fingerprint(self.workload)
         return fingerprint(
             signal_name=self.name,
             namespace=self.namespace,
@@ -125,6 +170,7 @@ class Result:
     outcome: Outcome
     remediation_request: ObjectRef | None = None
     occurrence_count: int | None = None
+    reason: IgnoredReason | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,16 @@ from app.domain import Outcome, SignalType
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # The reasons a resource index relists (app.adapters.reflector.Restart's values).
 INDEX_RESTART_REASONS = ("short-watch", "expired", "error", "stalled")
+# How workload identity found a signal's workload (app.service.workloads.Resolution's values).
+IDENTITY_RESULTS = (
+    "label",
+    "itself",
+    "owner-reference",
+    "lookup",
+    "cached",
+    "not-found",
+    "error",
+)
 SOURCES = {
     SignalType.PROMETHEUS_ALERT: "prometheus",
     SignalType.KUBERNETES_EVENT: "kubernetes-event",
@@ -104,10 +114,18 @@ class Metrics:
             registry=registry,
             multiprocess_mode="livemin",
         )
-        self.resource_index_restarts = Counter(
+        self.resource_index_restarts = _counter_of_each(
             "gateway_resource_index_restarts_total",
             "Relists of a worker's resource index after a watch or list failure, by reason",
-            ["reason"],
+            label="reason",
+            values=INDEX_RESTART_REASONS,
+            registry=registry,
+        )
+        self.identity_resolutions = _counter_of_each(
+            "gateway_identity_resolutions_total",
+            "Signals given a workload (identity.mode workload), by how it was found",
+            label="result",
+            values=IDENTITY_RESULTS,
             registry=registry,
         )
         for reason in INDEX_RESTART_REASONS:
@@ -195,6 +213,11 @@ class Metrics:
         """Show how many fingerprints flap now."""
         self.flapping_fingerprints.set(count)
 
+    def observe_identity(self, counts: Mapping[str, int]) -> None:
+        """Count one request's workload resolutions by result (IDENTITY_RESULTS)."""
+        for result, count in counts.items():
+            self.identity_resolutions.labels(result).inc(count)
+
     def observe_rate_limited(self) -> None:
         """Count one signal request refused with 429."""
         self.rate_limited.inc()
@@ -210,6 +233,21 @@ class Metrics:
     def observe_script(self, script: str, seconds: float) -> None:
         """Record one Redis script's duration."""
         self.redis_script_duration.labels(script).observe(seconds)
+
+
+def _counter_of_each(
+    name: str,
+    documentation: str,
+    *,
+    label: str,
+    values: Iterable[str],
+    registry: CollectorRegistry,
+) -> Counter:
+    """Return a counter with one label whose every value is exported from the start (at 0)."""
+    counter = Counter(name, documentation, [label], registry=registry)
+    for value in values:
+        counter.labels(value)
+    return counter
 
 
 # A value file starts with its used length (4 bytes) and 4 bytes of padding.

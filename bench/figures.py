@@ -14,6 +14,8 @@ from bench.scenarios import Scenario
 from tests.support.kubeapi import RecordedRequest
 
 _CREATE = re.compile(r"/remediationrequests$")
+# What workload identity GETs (object metadata, for controllers).
+LOOKED_UP = ("pods", "replicasets", "jobs")
 _STATUS = re.compile(r"/remediationrequests/([^/]+)/status$")
 
 
@@ -24,6 +26,9 @@ def kube_operation(request: RecordedRequest) -> str:
         return f"{request.method} remediationrequests/status"
     for kind in ("remediationrequests", "tokenreviews", "subjectaccessreviews"):
         if kind in path:
+            return f"{request.method} {kind}"
+    for kind in LOOKED_UP:
+        if f"/{kind}/" in path:
             return f"{request.method} {kind}"
     if re.search(r"/api/v1/namespaces/[^/]+$", path):
         return f"{request.method} namespace"
@@ -132,6 +137,22 @@ def storm_figures(storm: dict[str, Any], *, pattern_threshold: int) -> dict[str,
         "storm_resources_created_per_storm": _median_of(runs, "resources_created"),
         "kube_calls_per_storm": _median_of(runs, "kube_calls"),
         "storm_pattern_threshold": pattern_threshold,
+    }
+
+
+def workload_figures(workload: dict[str, Any], *, workloads: int) -> dict[str, Any]:
+    """Resources per workload, and the API calls (lookups included) per created resource and
+    per 1,000 signals, over the workload scenario's runs (each run a new signal name)."""
+    signals = max(int(workload["requests"]) * int(workload["alerts_per_request"]), 1)
+    operations = workload["kube_calls_by_operation"]
+    own = int(workload["kube_calls"]) - int(workload["kube_calls_carried_over"])
+    lookups = sum(int(operations.get(f"GET {kind}", 0)) for kind in LOOKED_UP)
+    created = int(workload["resources_created"])
+    return {
+        "workload_resources_per_workload": created / workloads,
+        "workload_kube_calls_per_created_resource": own / created if created else None,
+        "workload_kube_calls_per_1000_signals": 1000 * own / signals,
+        "workload_lookups_per_1000_signals": 1000 * lookups / signals,
     }
 
 

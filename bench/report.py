@@ -25,6 +25,7 @@ ROW_TARGETS = {
     "duplicate_50": ("duplicate_50.alerts_per_s",),
     "new_fingerprint": ("kube_calls_per_created_resource",),
     "storm": ("storm_resources_created_per_storm",),
+    "workload": ("workload_resources_per_workload",),
 }
 _DASH = ["-"] * 6  # a resource row's req/s to Redis columns
 
@@ -125,6 +126,12 @@ def _kube_cell(key: str, sc: dict[str, Any], *, figures: dict[str, Any]) -> str:
         return (
             f"{number(figures['kube_calls_per_storm'])}/storm, "
             f"{number(figures['storm_resources_created_per_storm'])} created"
+        )
+    if key == "workload":
+        return (
+            f"{number(figures['workload_kube_calls_per_1000_signals'], 1)}/1000 signals "
+            f"({number(figures['workload_lookups_per_1000_signals'], 1)} lookups), "
+            f"{number(figures['workload_kube_calls_per_created_resource'], 1)}/created"
         )
     return f"{number(sc.get('kube_calls_per_request'), 3)}/req"
 

@@ -28,13 +28,22 @@ from types import FrameType
 from typing import Any
 
 from bench import processes
-from bench.figures import storm_figures
+from bench.figures import storm_figures, workload_figures
 from bench.load import CONNECTIONS, THREADS, ensure_wrk
 from bench.measure import BenchError, Measurer
 from bench.memory import active_records, created_records, worker_rss
 from bench.processes import Server
 from bench.report import render
-from bench.scenarios import AUTH, CEILING, GATEWAY_SCENARIOS, MODES, Mode, targets
+from bench.scenarios import (
+    AUTH,
+    CEILING,
+    GATEWAY_SCENARIOS,
+    MODES,
+    WORKLOAD,
+    WORKLOAD_DEPLOYMENTS,
+    Mode,
+    targets,
+)
 from bench.stack import Stack
 
 DEFAULT_OUT = processes.ROOT / ".bench" / "results.json"
@@ -48,7 +57,11 @@ def measure_all(stack: Stack, mode: Mode) -> tuple[dict[str, Any], dict[str, Any
     ceiling = stack.ceiling()
     gateway = stack.gateway("gateway")
     # A smoke run's figures mean nothing: its later servers start now, not one by one.
-    later = (stack.auth_gateway(), stack.gateway("gateway-rss")) if mode.name == "smoke" else None
+    later = (
+        (stack.auth_gateway(), stack.workload_gateway(), stack.gateway("gateway-rss"))
+        if mode.name == "smoke"
+        else None
+    )
     ceiling.wait_ready()
     gateway.wait_ready()
 
@@ -75,8 +88,10 @@ def _gateway_scenarios(measurer: Measurer, gateway: Server) -> dict[str, Any]:
     return figures | storm_figures(measurer.scenarios["storm"], pattern_threshold=threshold)
 
 
-def _later_phases(measurer: Measurer, later: tuple[Server, Server] | None) -> dict[str, Any]:
-    """The authenticated scenario, then worker RSS on a fresh gateway."""
+def _later_phases(
+    measurer: Measurer, later: tuple[Server, Server, Server] | None
+) -> dict[str, Any]:
+    """The authenticated scenario, the workload one, then worker RSS on a fresh gateway."""
     stack = measurer.stack
     log(f"bench: {AUTH.title}")
     # Not beside the fresh gateway of the RSS phase: its workers' resource indexes list
@@ -86,10 +101,16 @@ def _later_phases(measurer: Measurer, later: tuple[Server, Server] | None) -> di
     measurer.measure(auth, AUTH)
     auth.stop()
 
-    fresh = later[1] if later else stack.gateway("gateway-rss")
+    log(f"bench: {WORKLOAD.title}")
+    workload = later[1] if later else stack.workload_gateway()
+    workload.wait_ready()
+    figures = workload_figures(measurer.measure(workload, WORKLOAD), workloads=WORKLOAD_DEPLOYMENTS)
+    workload.stop()
+
+    fresh = later[2] if later else stack.gateway("gateway-rss")
     fresh.wait_ready()
     log(f"bench: worker RSS over {2 * measurer.mode.rss_half:,} duplicate requests")
-    return worker_rss(measurer, fresh)
+    return figures | worker_rss(measurer, fresh)
 
 
 def machine() -> dict[str, Any]:

@@ -90,6 +90,17 @@ GATEWAY_SCENARIOS = [
     _repeated("resolved", "resolved", 1, status="resolved"),
 ]
 AUTH = _repeated("auth_cached", "authenticated, cached review", 1, bearer=AUTH_TOKEN)
+# identity.mode workload: signals about the pods of a few Deployments (bench/stack.py seeds them).
+WORKLOAD_DEPLOYMENTS = 4
+WORKLOAD_PODS = 25
+WORKLOAD = Scenario(
+    "workload",
+    f"workload: {WORKLOAD_DEPLOYMENTS * WORKLOAD_PODS} pods, {WORKLOAD_DEPLOYMENTS} Deployments",
+    "workload.lua",
+    1,
+    lambda tag: [tag, str(WORKLOAD_DEPLOYMENTS), str(WORKLOAD_PODS)],
+    fresh_tag=True,
+)
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,7 @@ def _targets(storm_threshold: int) -> list[Target]:
             f"<= threshold+1 ({most_creates}) creates per storm",
             lambda v: v <= most_creates,
         ),
+        Target("workload_resources_per_workload", "1 resource per workload", lambda v: v == 1),
         Target("redis_bytes_per_fingerprint", "<= 300 B per fingerprint", lambda v: v <= 300),
         Target("worker_rss_mb", "<= 100 MB per worker", lambda v: v <= 100),
         Target("worker_rss_growth_mb", "growth <= 5 MB", lambda v: v <= 5),

@@ -11,8 +11,9 @@ import redis
 from app.config import Config
 from bench import processes
 from bench.processes import Server
-from bench.scenarios import AUTH_NAMESPACE, AUTH_TOKEN
+from bench.scenarios import AUTH_NAMESPACE, AUTH_TOKEN, WORKLOAD_DEPLOYMENTS, WORKLOAD_PODS
 from tests.support.kubeapi import KubeApiServer, TokenIdentity
+from tests.support.kubeapi.builtins import owner_reference
 from tests.support.processes import free_port
 from tests.support.redis_server import RedisServer
 from tests.support.sandbox import NAMESPACES, chart_crds
@@ -46,6 +47,7 @@ class Stack:
                 allowed=frozenset({allowed}),
             ),
         )
+        seed_workloads(kube)
         return kube
 
     def start(self, server: Server) -> Server:
@@ -72,6 +74,10 @@ class Stack:
             "gateway-auth", GATEWAY_AUTH_MODE="kubernetes", GATEWAY_AUTH_NAMESPACE=AUTH_NAMESPACE
         )
 
+    def workload_gateway(self) -> Server:
+        """Start a gateway in identity.mode workload."""
+        return self.gateway("gateway-workload", GATEWAY_IDENTITY_MODE="workload")
+
     def ceiling(self) -> Server:
         """Start the bare-Flask ceiling under the gateway's gunicorn settings."""
         return self.start(
@@ -82,3 +88,23 @@ class Stack:
                 threads=self.defaults.threads,
             )
         )
+
+
+def seed_workloads(kube: KubeApiServer) -> None:
+    """Add the workload scenario's Deployments: bench-d<k>, its ReplicaSet bench-d<k>-rs and
+    that ReplicaSet's pods bench-d<k>-rs-<i>, in production."""
+    for k in range(WORKLOAD_DEPLOYMENTS):
+        deployment = kube.add_object("Deployment", f"bench-d{k}", namespace="production")
+        replica_set = kube.add_object(
+            "ReplicaSet",
+            f"bench-d{k}-rs",
+            namespace="production",
+            owners=[owner_reference(deployment)],
+        )
+        for i in range(WORKLOAD_PODS):
+            kube.add_object(
+                "Pod",
+                f"bench-d{k}-rs-{i}",
+                namespace="production",
+                owners=[owner_reference(replica_set)],
+            )

@@ -16,9 +16,10 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from app.adapters.breaker import CircuitBreaker
-from app.domain import ObjectRef, rfc3339
-from app.service.errors import KubernetesUnavailable
-from app.service.ports import Flapping, StormAggregation
+from app.adapters.owner_refs import ACCEPT, LOOKUPS, read_ownership
+from app.domain import ObjectRef, ResourceRef, rfc3339
+from app.service.errors import KubernetesUnavailable, MissingPermission
+from app.service.ports import Flapping, Ownership, StormAggregation
 
 GROUP = "remediation.kubernaut.io"
 VERSION = "v1alpha1"
@@ -135,6 +136,7 @@ class KubernetesApi:
         index: OwnWrites | None = None,
     ) -> None:
         self._index = index
+        self._api = api
         self._custom = k8s.CustomObjectsApi(api)
         self._core = k8s.CoreV1Api(api)
         self._version = k8s.VersionApi(api)
@@ -285,6 +287,37 @@ class KubernetesApi:
             return dict((namespace.metadata and namespace.metadata.labels) or {})
 
         return self._retrying("get_namespace", attempt)
+
+    def ownership(self, ref: ResourceRef) -> Ownership:
+        """Return whether a Pod, ReplicaSet or Job exists and its controller (a GET of its
+        metadata); a 403 is MissingPermission, naming the grant."""
+        lookup = LOOKUPS[ref.kind]
+        path = lookup.path.format(namespace=ref.namespace, name=ref.name)
+
+        def attempt() -> Ownership:
+            try:
+                return self._call(lookup.operation, lambda: read_ownership(self._get(path), ref))
+            except ApiException as exc:
+                if exc.status == 404:
+                    return Ownership(exists=False)
+                if exc.status == 403:
+                    raise MissingPermission(lookup.permission) from exc
+                raise
+
+        return self._retrying(lookup.operation, attempt)
+
+    def _get(self, path: str) -> Any:
+        """GET a path of the API as the client's typed methods do; return the decoded JSON."""
+        method, url, headers, _, _ = self._api.param_serialize(
+            "GET", path, header_params={"Accept": ACCEPT}, auth_settings=["BearerToken"]
+        )
+        response = self._api.call_api(
+            method, url, header_params=headers, _request_timeout=self._timeout
+        )
+        response.read()
+        if not 200 <= response.status <= 299:
+            raise ApiException.from_response(http_resp=response, body=None, data=None)
+        return json.loads(response.data)
 
     def ping(self) -> None:
         """Raise KubernetesUnavailable unless the API answers /version with a JSON object.

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 
-from app.service.errors import AuthError, Forbidden, Unavailable
+from app.service.errors import AuthError, Forbidden, MissingPermission, Unavailable
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://kubernaut.io/problems/"
@@ -109,11 +109,17 @@ def _api_problem(exc: ApiProblem) -> Response:
 def _unavailable(exc: Unavailable) -> Response:
     log.warning("signal not recorded: %s", exc, extra={"dependency": exc.dependency})
     retry_after = str(current_app.config["GATEWAY"].retry_after)
+    detail = f"The signal could not be durably recorded ({exc.dependency}); retry later."
+    if isinstance(exc, MissingPermission):
+        detail = (
+            f"The signal could not be recorded: the gateway's service account may not "
+            f"{exc.permission}, which identity.mode workload needs; retry later."
+        )
     return problem(
         503,
         title="Service Unavailable",
         slug="unavailable",
-        detail=f"The signal could not be durably recorded ({exc.dependency}); retry later.",
+        detail=detail,
         headers={"Retry-After": retry_after},
     )
 

@@ -48,6 +48,23 @@ _OBJECT_REF = {
         "uid": {"type": "string"},
         "labels": _LABELS,
         "annotations": _LABELS,
+        "ownerReferences": {
+            "type": "array",
+            "maxItems": 32,
+            "description": "kubernetes-event-exporter: the object's owners; the one with "
+            "controller true names its controller (identity.mode workload).",
+            "items": {
+                "type": "object",
+                "required": ["kind", "name"],
+                "properties": {
+                    "apiVersion": {"type": "string"},
+                    "kind": {"type": "string", "minLength": 1, "maxLength": 63},
+                    "name": {"type": "string", "minLength": 1, "maxLength": 253},
+                    "uid": {"type": "string"},
+                    "controller": {"type": "boolean"},
+                },
+            },
+        },
     },
 }
 
@@ -129,7 +146,7 @@ OPENAPI: dict[str, Any] = {
                 "type": "object",
                 "required": ["status", "labels"],
                 "description": "Only the fields listed are read and checked; endsAt, "
-                "generatorURL, fingerprint and unknown fields are kept in originalPayload.",
+                "generatorURL and unknown fields are kept in originalPayload.",
                 "properties": {
                     "status": {"type": "string", "enum": ["firing", "resolved"]},
                     "labels": {
@@ -150,6 +167,11 @@ OPENAPI: dict[str, Any] = {
                     },
                     "annotations": _LABELS,
                     "startsAt": {"type": "string", "format": "date-time"},
+                    "fingerprint": {
+                        "type": "string",
+                        "description": "Alertmanager's id of the label set; names an alert "
+                        "whose labels name no resource (kind Unknown).",
+                    },
                 },
             },
             "KubernetesEvent": {
@@ -227,6 +249,11 @@ OPENAPI: dict[str, Any] = {
                                     },
                                 },
                                 "occurrenceCount": {"type": "integer", "minimum": 1},
+                                "reason": {
+                                    "type": "string",
+                                    "enum": ["normal-event", "target-not-found"],
+                                    "description": "Why an ignored signal was ignored.",
+                                },
                             },
                         },
                     },

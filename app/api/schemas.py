@@ -18,6 +18,7 @@ from marshmallow import (
 MAX_NAME = 253
 MAX_ALERTS = 1000
 MAX_ENTRIES = 256
+MAX_OWNERS = 32
 # Clocks disagree a little; a timestamp further ahead than this is a broken sender.
 MAX_CLOCK_SKEW = timedelta(hours=1)
 
@@ -125,12 +126,14 @@ def _labels(**kwargs: Any) -> Labels:
 
 
 class AlertSchema(_Lenient):
-    """One alert: the fields the gateway reads (endsAt, generatorURL and fingerprint are not)."""
+    """One alert: the fields the gateway reads (endsAt and generatorURL are not)."""
 
     status = Text(required=True, validate=validate.OneOf(["firing", "resolved"]))
     labels = _labels(required=True)
     annotations = _labels(load_default=dict)
     startsAt = Timestamp(load_default=None)
+    # Alertmanager's id of the label set: names an alert that names no resource.
+    fingerprint = Text(load_default="")
 
     @validates_schema
     def _has_alertname(self, data: dict[str, Any], **_: Any) -> None:
@@ -184,6 +187,25 @@ class AlertmanagerWebhookSchema(_Lenient):
     alerts = fields.List(Alert(), required=True, validate=validate.Length(min=1, max=MAX_ALERTS))
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true or false, nothing else (marshmallow's Boolean also takes "yes", 1, ...)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if type(value) is not bool:
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class OwnerReferenceSchema(_Lenient):
+    """One of kubernetes-event-exporter's involvedObject.ownerReferences."""
+
+    apiVersion = Text(load_default="")
+    kind = Text(required=True, validate=validate.Length(min=1, max=63))
+    name = Text(required=True, validate=validate.Length(min=1, max=MAX_NAME))
+    uid = Text(load_default="")
+    controller = StrictBoolean(load_default=False)
+
+
 class ObjectReferenceSchema(_Lenient):
     kind = Text(required=True, validate=validate.Length(min=1, max=63))
     name = Text(load_default="", validate=validate.Length(max=MAX_NAME))
@@ -192,6 +214,11 @@ class ObjectReferenceSchema(_Lenient):
     uid = Text(load_default="")
     labels = _labels(load_default=dict)
     annotations = _labels(load_default=dict)
+    ownerReferences = fields.List(
+        fields.Nested(OwnerReferenceSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_OWNERS),
+    )
 
 
 class EventSourceSchema(_Lenient):

@@ -266,4 +266,6 @@ def _result(result: Result) -> dict[str, Any]:
         }
     if result.occurrence_count is not None:
         out["occurrenceCount"] = result.occurrence_count
+    if result.reason is not None:
+        out["reason"] = result.reason.value
     return out

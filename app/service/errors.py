@@ -25,6 +25,14 @@ class KubernetesUnavailable(Unavailable):
     dependency = "kubernetes"
 
 
+class MissingPermission(KubernetesUnavailable):
+    """The API refused a read the gateway needs (HTTP 403): its service account lacks a grant."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(f"kubernetes: forbidden: {permission}")
+        self.permission = permission  # what to grant, e.g. "get replicasets.apps"
+
+
 class OverRateLimit(ServiceError):
     """The caller has no request token left; nothing of its request was recorded."""
 

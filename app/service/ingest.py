@@ -39,6 +39,7 @@ from app.service.resource import (
     new_name,
     remediation_request,
 )
+from app.service.workloads import WorkloadIdentity
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -66,7 +67,9 @@ class IngestService:
         observe: Observer | None = None,
         observe_storm: Callable[[str], None] | None = None,
         observe_recurrence: Callable[[], None] | None = None,
+        identity: WorkloadIdentity | None = None,
     ) -> None:
+        self._identity = identity
         self._store = store
         self._storm_settings = config.storms
         self._rrs = remediation_requests
@@ -115,6 +118,8 @@ class IngestService:
         claim of the request that is not backed by a resource yet is given back before the
         error propagates, so the sender's retry claims them again."""
         started = time.perf_counter()
+        if self._identity is not None:
+            signals = self._identity.resolve(signals)
         now = self._clock()
         now_ms = _ms(now)
         plans: list[_Plan | None] = []
@@ -156,7 +161,7 @@ class IngestService:
         """Append each signal's result; create the resources of claimed fingerprints."""
         for position, (signal, plan, done) in enumerate(work):
             if plan is None or done is None:
-                result = Result(signal.fingerprint, Outcome.IGNORED)
+                result = Result(signal.fingerprint, Outcome.IGNORED, reason=signal.ignored)
             elif done.kind == "claimed" and plan.classification:
                 try:
                     result = self._create(signal, plan, plan.classification, done, now=now)

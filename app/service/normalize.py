@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from app.domain import ResourceRef, Severity, Signal, SignalType
+from app.domain import (
+    CLUSTER_SCOPED_KINDS,
+    IgnoredReason,
+    ResourceRef,
+    Severity,
+    Signal,
+    SignalType,
+    controller_of,
+)
 
-# Order matters: the first label present names the target.
+# Target labels by tier (contract section 3), flattened: the first label present names the
+# target. Workload controllers outrank other objects, which outrank pods and nodes, because
+# kube-state-metrics alerts about a Deployment also carry the exporter's own `pod`. Scrape
+# labels (`job`, `service`, `instance`, `endpoint`, `container`) are never targets.
 TARGET_LABELS = (
-    ("pod", "Pod"),
     ("deployment", "Deployment"),
     ("statefulset", "StatefulSet"),
     ("daemonset", "DaemonSet"),
-    ("replicaset", "ReplicaSet"),
-    ("job", "Job"),
     ("cronjob", "CronJob"),
-    ("node", "Node"),
-    ("service", "Service"),
+    ("job_name", "Job"),
+    ("replicaset", "ReplicaSet"),
     ("persistentvolumeclaim", "PersistentVolumeClaim"),
+    ("horizontalpodautoscaler", "HorizontalPodAutoscaler"),
+    ("pod", "Pod"),
+    ("node", "Node"),
 )
-CLUSTER_SCOPED_KINDS = frozenset({"Node", "Namespace", "PersistentVolume", "StorageClass"})
+UNKNOWN = "Unknown"
+# Alertmanager's fingerprint of an alert's label set (16 hex digits; a little more is allowed).
+_LABEL_SET_ID = re.compile(r"[0-9a-f]{1,64}")
 MAX_ENTRIES = 64
 MAX_LABEL_VALUE = 1024
 MAX_ANNOTATION_VALUE = 4096
@@ -39,6 +55,15 @@ def _severity(raw: str, *, aliases: Mapping[str, str], default: str) -> Severity
     if value in Severity.__members__.values():
         return Severity(value)
     return Severity(aliases.get(value, default))
+
+
+def label_set_id(labels: Mapping[str, str], *, given: str) -> str:
+    """Name an alert that names no resource by its label set: Alertmanager's fingerprint of
+    it when given, else the first 16 hex of sha256 of the sorted labels."""
+    if _LABEL_SET_ID.fullmatch(given):
+        return given
+    encoded = json.dumps(sorted(labels.items()), separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()[:16]
 
 
 def alert_signals(
@@ -78,8 +103,10 @@ def alert_signal(
     namespace = labels.get("namespace") or labels.get("exported_namespace") or ""
     kind, name = next(
         ((kind, labels[label]) for label, kind in TARGET_LABELS if labels.get(label)),
-        ("Unknown", ""),
+        (UNKNOWN, ""),
     )
+    if kind == UNKNOWN:
+        name = label_set_id(labels, given=alert.get("fingerprint") or "")
     return Signal(
         signal_type=SignalType.PROMETHEUS_ALERT,
         name=labels["alertname"],
@@ -141,5 +168,6 @@ def event_signal(
             else {}
         ),
         raw=raw,
-        actionable=event["type"] == "Warning",
+        ignored=None if event["type"] == "Warning" else IgnoredReason.NORMAL_EVENT,
+        owner=controller_of(obj["ownerReferences"], namespace=namespace),
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.domain import ObjectRef
+from app.domain import ObjectRef, ResourceRef
 
 
 @dataclass(frozen=True)
@@ -253,6 +253,22 @@ class ResourceHistory(Protocol):
 
     def storm(self, scope: StormScope, resource: str, *, namespace: str) -> StormResource | None:
         """Return the scope's newest active storm resource that lists `resource`, if any."""
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """What the API says of one object: whether it exists, and the controller it names."""
+
+    exists: bool
+    controller: ResourceRef | None = None
+
+
+class Owners(Protocol):
+    """Reads objects' controller references (the Kubernetes API in production)."""
+
+    def ownership(self, ref: ResourceRef) -> Ownership:
+        """Return whether a Pod, ReplicaSet or Job exists and its controller; raise
+        KubernetesUnavailable (MissingPermission when the API answers 403)."""
 
 
 class NamespaceDirectory(Protocol):

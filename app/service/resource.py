@@ -83,9 +83,9 @@ def remediation_request(
         "signalSource": signal.source[:253],
         "targetType": "kubernetes",
         "targetResource": {
-            "kind": signal.target.kind,
-            "name": signal.target.name[:253],
-            "namespace": signal.target.namespace[:63],
+            "kind": signal.resource.kind,
+            "name": signal.resource.name[:253],
+            "namespace": signal.resource.namespace[:63],
         },
         "firingTime": rfc3339(signal.firing_time),
         "receivedTime": rfc3339(received_at),
@@ -121,7 +121,7 @@ def remediation_request(
 
 
 def affected_resource(signal: Signal) -> str:
-    """Return how a storm lists a signal's resource: namespace:Kind:name."""
-    return (
-        f"{signal.target.namespace or signal.namespace}:{signal.target.kind}:{signal.target.name}"
-    )
+    """Return how a storm lists a signal's resource (its workload in workload mode):
+    namespace:Kind:name."""
+    target = signal.resource
+    return f"{target.namespace or signal.namespace}:{target.kind}:{target.name}"

@@ -131,6 +131,7 @@ def test_default_config_authenticates_callers_in_the_release_namespace(
 ) -> None:
     assert _gateway_yaml(default_manifests) == {
         "auth": {"mode": "kubernetes", "namespace": NAMESPACE},
+        "identity": {"mode": "resource"},
         "kubernetes": {"fallbackNamespace": NAMESPACE},
     }
 
@@ -150,12 +151,14 @@ def test_values_config_reaches_the_config_map(all_on_manifests: list[Manifest]) 
 def test_rendered_config_is_one_the_gateway_accepts(
     default_manifests: list[Manifest], all_on_manifests: list[Manifest], tmp_path: Path
 ) -> None:
+    modes = {"default": "resource", "all-on": "workload"}
     for name, manifests in {"default": default_manifests, "all-on": all_on_manifests}.items():
         path = tmp_path / f"{name}.yaml"
         path.write_text(
             one(manifests, "ConfigMap", FULLNAME)["data"]["gateway.yaml"], encoding="utf-8"
         )
         assert Config.from_file(path).auth_mode == "kubernetes"
+        assert Config.from_file(path).identity_mode == modes[name]
 
 
 def test_a_config_change_rolls_the_pods(helm: Helm, default_manifests: list[Manifest]) -> None:

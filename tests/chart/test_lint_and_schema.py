@@ -42,6 +42,7 @@ def test_every_default_value_is_commented_for_the_reader() -> None:
         ("workers", '"x"', "workers: Invalid type. Expected: integer, given: string"),
         ("podDisruptionBudget.enabled", '"yes"', "Expected: boolean, given: string"),
         ("config.auth.mode", '"open"', "config.auth.mode"),
+        ("config.identity.mode", '"pod"', "config.identity.mode"),
     ],
 )
 def test_a_value_of_the_wrong_type_fails_template_through_the_schema(

@@ -27,6 +27,13 @@ GATEWAY_RULES = [
     },
 ]
 
+# identity.mode workload: a signal's pod, ReplicaSet or Job, for its controller
+WORKLOAD_RULES = [
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]},
+    {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": ["get"]},
+    {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get"]},
+]
+
 SENDER_RULES = [
     {
         "apiGroups": ["remediation.kubernaut.io"],
@@ -40,6 +47,15 @@ def test_gateway_cluster_role_has_exactly_the_rules_the_code_calls(
     default_manifests: list[Manifest],
 ) -> None:
     assert one(default_manifests, "ClusterRole", FULLNAME)["rules"] == GATEWAY_RULES
+
+
+def test_workload_identity_adds_get_on_pods_replicasets_and_jobs_and_only_then(
+    default_manifests: list[Manifest], all_on_manifests: list[Manifest]
+) -> None:
+    workload = one(all_on_manifests, "ClusterRole", FULLNAME)["rules"]
+    assert workload == GATEWAY_RULES + WORKLOAD_RULES
+    default = one(default_manifests, "ClusterRole", FULLNAME)["rules"]
+    assert not [rule for rule in default if rule in WORKLOAD_RULES]
 
 
 def test_gateway_cluster_role_is_bound_to_the_gateway_service_account(

@@ -9,6 +9,7 @@ import requests
 
 from app.adapters.redis_keys import short_id, storm_tag
 from app.service.ports import StormScope
+from tests.support import workloads
 from tests.support.api import PROMETHEUS, send_http
 from tests.support.metrics import sample
 from tests.support.payloads import alert, unique, webhook
@@ -38,6 +39,28 @@ def test_fifty_concurrent_identical_deliveries_create_exactly_one_resource(
     assert [status for status, _ in answers].count(201) == 1
     assert sorted(result["occurrenceCount"] for _, result in answers) == list(range(1, 51))
     assert len(kube_api.objects(PLURAL, namespace=namespace)) == 1
+
+
+def test_fifty_concurrent_signals_about_ten_pods_of_one_deployment_create_one_resource(
+    start_gateway, kube_api, make_namespace
+):
+    namespace = make_namespace()
+    made = workloads.deployment(kube_api, namespace, "api", replicas=10)
+    name = unique("KubePodCrashLooping")
+    bodies = [
+        webhook(alert(alertname=name, namespace=namespace, pod=made.pods[i % 10]))
+        for i in range(50)
+    ]
+
+    with start_gateway(GATEWAY_IDENTITY_MODE="workload") as gateway:
+        answers = _deliver(gateway.url, bodies)
+
+    assert [status for status, _ in answers].count(201) == 1
+    assert sorted(result["occurrenceCount"] for _, result in answers) == list(range(1, 51))
+    (rr,) = kube_api.objects(PLURAL, namespace=namespace)
+    assert rr["spec"]["targetResource"]["name"] == "api"
+    # Each worker looks each pod up once, and their ReplicaSet: single-flight, then cached.
+    assert kube_api.count(method="GET", path=f"/namespaces/{namespace}/(pods|replicasets)/") <= 22
 
 
 def test_two_hundred_deliveries_over_twenty_fingerprints_create_twenty_resources(

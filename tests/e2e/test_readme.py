@@ -16,10 +16,12 @@ from tests.support.waiting import eventually
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 EXAMPLE = re.compile(
-    r"<!-- example(?P<repeat>: repeat previous)? -->\n"
+    r"<!-- example(?P<workload>: workload)?(?P<repeat>: repeat previous)? -->\n"
     r"(?:```sh\n(?P<command>.*?)```\n)?```json\n(?P<answer>.*?)```",
     re.DOTALL,
 )
+# The sandbox of the workload examples: `GATEWAY_IDENTITY_MODE=workload make run`.
+WORKLOAD_MODE = {"GATEWAY_IDENTITY_MODE": "workload"}
 KUBECTL_EXAMPLE = re.compile(
     r"<!-- kubectl -->\n```sh\n(?P<command>kubectl [^\n]*)\n```\n```text\n(?P<output>.*?)```",
     re.DOTALL,
@@ -27,10 +29,13 @@ KUBECTL_EXAMPLE = re.compile(
 ANY = "…"
 
 
-def examples() -> list[tuple[str, Any]]:
-    """Return (command, documented answer) pairs in README order."""
+def examples(*, workload: bool = False) -> list[tuple[str, Any]]:
+    """Return (command, documented answer) pairs in README order: those of the default
+    sandbox, or those of the sandbox in identity.mode workload."""
     found: list[tuple[str, Any]] = []
     for match in EXAMPLE.finditer(README.read_text()):
+        if bool(match["workload"]) != workload:
+            continue
         command = found[-1][0] if match["repeat"] else match["command"]
         found.append((command, json.loads(match["answer"])))
     return found
@@ -100,6 +105,12 @@ def test_the_readme_has_examples_for_both_endpoints_and_an_error():
     assert any(answer.get("status") == 400 for _, answer in examples())
 
 
+def test_the_readme_shows_workload_identity_joining_signals_and_ignoring_a_gone_pod():
+    statuses = [r["status"] for _, answer in examples(workload=True) for r in answer["results"]]
+    assert statuses[:3] == ["created", "duplicate", "duplicate"]
+    assert "ignored" in statuses
+
+
 def test_every_sandbox_kubectl_line_of_the_readme_is_an_example_with_its_output():
     sandbox = "kubectl --kubeconfig .sandbox/kubeconfig "
     lines = [line for line in README.read_text().splitlines() if line.startswith(sandbox)]
@@ -159,7 +170,7 @@ def in_readme_order() -> list[tuple[str, tuple[str, Any]]]:
     ]
     found += [(m.start(), "walkthrough", (m["script"], json.loads(m["answer"])))
               for m in WALKTHROUGH.finditer(text)]  # fmt: skip
-    curl = [m.start() for m in EXAMPLE.finditer(text)]
+    curl = [m.start() for m in EXAMPLE.finditer(text) if not m["workload"]]
     found += [(at, "curl", example) for at, example in zip(curl, examples(), strict=True)]
     return [(kind, parts) for _, kind, parts in sorted(found, key=lambda entry: entry[0])]
 
@@ -226,3 +237,17 @@ def test_the_readme_examples_give_the_documented_answers(tmp_path):
             within=10,
             what="the sandbox prints the kubectl line",
         )
+
+
+@pytest.mark.e2e
+def test_the_readme_workload_examples_give_the_documented_answers(tmp_path):
+    port = free_port()
+    with running(
+        ["--bind", f"127.0.0.1:{port}", "--state-dir", str(tmp_path / "state"), "--workers", "1"],
+        module="tests.support.sandbox",
+        env=WORKLOAD_MODE,
+        url=f"http://127.0.0.1:{port}",
+        log=tmp_path / "sandbox.log",
+    ):
+        for command, documented in examples(workload=True):
+            _check_curl(command, documented, port=port)

@@ -26,6 +26,7 @@ SCENARIOS = {
     "storm",
     "resolved",
     "auth_cached",
+    "workload",
 }
 SCENARIO_KEYS = {"title", "requests", "requests_per_s", "alerts_per_s", "p50_ms", "p99_ms", "runs"}
 BACKEND_KEYS = {
@@ -46,6 +47,8 @@ FIGURES = {
     "redis_record_growth_when_active",
     "worker_rss_mb",
     "worker_rss_growth_mb",
+    "workload_kube_calls_per_1000_signals",
+    "workload_lookups_per_1000_signals",
 }
 
 
@@ -88,6 +91,7 @@ def test_a_smoke_run_measures_every_scenario(wrk, tmp_path):
     assert set(results["figures"]) >= FIGURES
     assert results["scenarios"]["new_fingerprint"]["resources_created"] > 0
     assert results["figures"]["storm_resources_created_per_storm"] >= 1
+    assert results["figures"]["workload_resources_per_workload"] == 1
     assert all({"figure", "value", "target", "met"} <= set(t) for t in results["targets"])
     # The table went to stdout: a row per scenario.
     assert "duplicate, 50 alerts/req" in run.stdout

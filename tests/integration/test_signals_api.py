@@ -120,7 +120,8 @@ def test_a_normal_event_is_ignored(client, kube_api, make_namespace):
     event = core_event(reason="Pulled", namespace=namespace, name="p", type_="Normal")
     response = client.post(EVENTS, json=event)
     assert response.status_code == 202
-    assert response.get_json()["results"][0]["status"] == "ignored"
+    (result,) = response.get_json()["results"]
+    assert (result["status"], result["reason"]) == ("ignored", "normal-event")
     assert kube_api.objects(PLURAL, namespace=namespace) == []
 
 

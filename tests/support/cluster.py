@@ -53,6 +53,15 @@ class RealCluster:
     def count(self, **_: Any) -> int:
         pytest.skip("the request log needs the Kubernetes API test server")
 
+    def add_object(self, *_: Any, **__: Any) -> dict[str, Any]:
+        pytest.skip("workloads made to order need the Kubernetes API test server")
+
+    def delete_object(self, *_: Any) -> None:
+        pytest.skip("workloads made to order need the Kubernetes API test server")
+
+    def deny(self, **_: Any) -> None:
+        pytest.skip("denied permissions need the Kubernetes API test server")
+
     def clear_faults(self) -> None:
         return None
 

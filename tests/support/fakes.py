@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app.domain import ObjectRef
-from app.service.errors import KubernetesUnavailable, OverRateLimit
+from app.domain import ObjectRef, ResourceRef
+from app.service.errors import KubernetesUnavailable, OverRateLimit, ServiceError
 from app.service.ports import (
     ActiveResource,
     Admission,
@@ -14,6 +15,7 @@ from app.service.ports import (
     Flapping,
     History,
     Observation,
+    Ownership,
     Recorded,
     StormAggregation,
     StormResource,
@@ -161,3 +163,24 @@ class FakeKubernetes:
 
     def ping(self) -> None:
         return None
+
+
+class FakeOwners:
+    """Objects' controllers from a table; counts lookups, can fail, or hold them until told."""
+
+    def __init__(self, controllers: Mapping[ResourceRef, ResourceRef | None] | None = None) -> None:
+        # Every object that exists, with its controller (None: it has none).
+        self.controllers = dict(controllers or {})
+        self.lookups: list[ResourceRef] = []
+        self.failing: ServiceError | None = None
+        self.gate: threading.Event | None = None
+
+    def ownership(self, ref: ResourceRef) -> Ownership:
+        self.lookups.append(ref)
+        if self.gate is not None:
+            self.gate.wait(timeout=10)
+        if self.failing is not None:
+            raise self.failing
+        if ref not in self.controllers:
+            return Ownership(exists=False)
+        return Ownership(exists=True, controller=self.controllers[ref])

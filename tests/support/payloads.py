@@ -11,6 +11,22 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+_FNV_OFFSET = 14695981039346656037
+_FNV_PRIME = 1099511628211
+_SEPARATOR = 0xFF
+
+
+def label_set_fingerprint(labels: dict[str, str]) -> str:
+    """Return Alertmanager's fingerprint of a label set (prometheus/common's FNV-1a 64 over the
+    sorted names and values, each followed by a 0xff byte), as 16 hex digits."""
+    digest = _FNV_OFFSET
+    for name in sorted(labels):
+        for part in (name, labels[name]):
+            for byte in (*part.encode("utf-8", "surrogatepass"), _SEPARATOR):
+                digest = ((digest ^ byte) * _FNV_PRIME) % 2**64
+    return f"{digest:016x}"
+
+
 def alert(
     *,
     alertname: str,
@@ -30,7 +46,7 @@ def alert(
         "startsAt": "2026-11-24T10:00:00.123456789Z",
         "endsAt": "0001-01-01T00:00:00Z",
         "generatorURL": "http://prometheus/graph",
-        "fingerprint": "d41d8cd98f00b204",
+        "fingerprint": label_set_fingerprint(all_labels),
     }
 
 
@@ -90,10 +106,21 @@ def events_v1_event(*, reason: str, namespace: str, name: str, kind: str = "Pod"
     }
 
 
-def exporter_event(*, reason: str, namespace: str, name: str) -> dict[str, Any]:
+def exporter_event(
+    *, reason: str, namespace: str, name: str, owner: str = "api-7d9f"
+) -> dict[str, Any]:
     """Return kubernetes-event-exporter's body: core/v1 plus cluster and object metadata."""
     event = core_event(reason=reason, namespace=namespace, name=name)
     event["clusterName"] = "prod-eu-1"
     event["involvedObject"]["labels"] = {"app": "api"}
-    event["involvedObject"]["ownerReferences"] = [{"kind": "ReplicaSet", "name": "api-7d9f"}]
+    event["involvedObject"]["ownerReferences"] = [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "name": owner,
+            "uid": "5f0c7d3e-2b1a-4c8d-9e6f-0a1b2c3d4e5f",
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+    ]
     return event

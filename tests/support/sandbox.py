@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from types import FrameType
 
+from tests.support import workloads
 from tests.support.kubeapi import KubeApiServer, TokenIdentity
 from tests.support.processes import NotReady, stop_process, wait_ready
 from tests.support.redis_server import RedisServer
@@ -44,12 +45,22 @@ def chart_crds() -> list[Path]:
 
 
 def start_kubernetes(state: Path) -> tuple[KubeApiServer, Path]:
-    """Start the Kubernetes API test server with the CRD and labelled namespaces."""
+    """Start the Kubernetes API test server with the CRD, labelled namespaces and workloads."""
     kube = KubeApiServer(crd_paths=chart_crds()).start()
     for name, labels in NAMESPACES.items():
         kube.add_namespace(name, labels=labels)
     kube.add_token(SANDBOX_TOKEN, SENDER)
+    seed_workloads(kube)
     return kube, kube.write_kubeconfig(state / "kubeconfig")
+
+
+def seed_workloads(kube: KubeApiServer) -> list[workloads.Workload]:
+    """Add the workloads whose pods identity.mode workload resolves (README's examples)."""
+    return [
+        workloads.deployment(kube, "production", "checkout", replicas=3),
+        workloads.statefulset(kube, "production", "postgres", replicas=2),
+        workloads.cronjob(kube, "production", "nightly-report"),
+    ]
 
 
 def relative_to_cwd(path: Path) -> str:
@@ -78,6 +89,7 @@ Send an alert:
           "pod": "api-7d9f", "severity": "critical"}}}}]}}'
 
 Signal requests need a bearer token; this one is allowed: {SANDBOX_TOKEN}
+Pods of workloads (for GATEWAY_IDENTITY_MODE=workload): {kubectl} get pods -n production
 
 List what it created:
   {kubectl} get rr -A

@@ -1,12 +1,20 @@
 import hashlib
+import json
 from datetime import UTC, datetime
 
 import pytest
 
 from app.api.schemas import AlertmanagerWebhookSchema, KubernetesEventSchema
-from app.domain import Severity, SignalType, fingerprint
+from app.domain import ResourceRef, Severity, SignalType, fingerprint
 from app.service.normalize import MAX_ENTRIES, alert_signals, bounded, event_signal
-from tests.support.payloads import alert, core_event, events_v1_event, exporter_event, webhook
+from tests.support.payloads import (
+    alert,
+    core_event,
+    events_v1_event,
+    exporter_event,
+    label_set_fingerprint,
+    webhook,
+)
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -48,22 +56,42 @@ def test_every_alert_of_a_webhook_becomes_a_signal_firing_and_resolved():
 @pytest.mark.parametrize(
     ("labels", "kind", "name"),
     [
-        ({"pod": "p", "deployment": "d"}, "Pod", "p"),
+        # kube-state-metrics: the Deployment, not the exporter's own pod
+        ({"pod": "kube-state-metrics-0", "deployment": "d"}, "Deployment", "d"),
         ({"deployment": "d", "node": "n1"}, "Deployment", "d"),
-        ({"statefulset": "s"}, "StatefulSet", "s"),
-        ({"daemonset": "ds"}, "DaemonSet", "ds"),
-        ({"replicaset": "rs"}, "ReplicaSet", "rs"),
-        ({"job": "j"}, "Job", "j"),
-        ({"cronjob": "cj"}, "CronJob", "cj"),
-        ({"node": "n1", "service": "svc"}, "Node", "n1"),
-        ({"service": "svc"}, "Service", "svc"),
-        ({"persistentvolumeclaim": "data"}, "PersistentVolumeClaim", "data"),
-        ({"instance": "10.0.0.1:9100"}, "Unknown", ""),
+        ({"statefulset": "s", "pod": "s-0"}, "StatefulSet", "s"),
+        ({"daemonset": "ds", "pod": "ds-x"}, "DaemonSet", "ds"),
+        ({"cronjob": "cj", "job_name": "cj-1"}, "CronJob", "cj"),
+        ({"job_name": "j", "pod": "j-x"}, "Job", "j"),
+        ({"replicaset": "rs", "pod": "rs-x"}, "ReplicaSet", "rs"),
+        ({"persistentvolumeclaim": "data", "pod": "p"}, "PersistentVolumeClaim", "data"),
+        ({"horizontalpodautoscaler": "web", "pod": "p"}, "HorizontalPodAutoscaler", "web"),
+        ({"pod": "p", "node": "n1", "container": "app"}, "Pod", "p"),
+        ({"node": "n1", "service": "svc", "instance": "10.0.0.1:9100"}, "Node", "n1"),
     ],
 )
-def test_target_is_the_first_resource_label_present(labels, kind, name):
+def test_target_is_the_first_label_of_the_first_tier_present(labels, kind, name):
     (signal,) = _signals(alert(alertname="A", namespace="n", **labels))
     assert (signal.target.kind, signal.target.name) == (kind, name)
+
+
+def test_scrape_labels_are_never_targets_and_the_alert_is_named_by_its_label_set():
+    scrape = {"job": "node-exporter", "service": "ne", "endpoint": "metrics", "container": "c"}
+    one, two = _signals(
+        alert(alertname="NodeFilesystemAlmostFull", instance="10.0.0.1:9100", **scrape),
+        alert(alertname="NodeFilesystemAlmostFull", instance="10.0.0.2:9100", **scrape),
+    )
+    assert (one.target.kind, two.target.kind) == ("Unknown", "Unknown")
+    assert one.target.name == label_set_fingerprint(dict(one.labels))
+    assert one.fingerprint != two.fingerprint
+
+
+def test_without_alertmanager_fingerprint_the_name_is_16_hex_of_the_sorted_labels():
+    raw = alert(alertname="TargetDown", namespace="n", job="api", instance="10.0.0.3:80")
+    del raw["fingerprint"]
+    (signal,) = _signals(raw)
+    labels = json.dumps(sorted(raw["labels"].items()), separators=(",", ":")).encode()
+    assert signal.target == ResourceRef("Unknown", hashlib.sha256(labels).hexdigest()[:16], "n")
 
 
 def test_namespace_falls_back_to_exported_namespace_then_cluster_scope():

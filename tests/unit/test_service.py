@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 import pytest
 
 from app.config import Config
-from app.domain import ObjectRef, Outcome, ResourceRef, Severity, Signal, SignalType, unique_id
+from app.domain import (
+    IgnoredReason,
+    ObjectRef,
+    Outcome,
+    ResourceRef,
+    Severity,
+    Signal,
+    SignalType,
+    unique_id,
+)
 from app.service.classify import Classifier, NamespaceCache
 from app.service.errors import KubernetesUnavailable, OverRateLimit
 from app.service.ingest import IngestService
@@ -176,7 +185,7 @@ def test_a_request_without_a_token_records_nothing_and_creates_nothing():
 
 def test_the_token_is_taken_by_the_record_call_also_when_nothing_is_actionable():
     store = FakeStore()
-    ignored = dataclasses.replace(_signal(), actionable=False)
+    ignored = dataclasses.replace(_signal(), ignored=IgnoredReason.NORMAL_EVENT)
     service = _service(FakeKubernetes({"prod-a": {}}), store)
     assert service.ingest([ignored], Admission("user:a", rate=1.0, burst=3))[0].outcome is (
         Outcome.IGNORED

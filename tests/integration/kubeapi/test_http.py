@@ -60,7 +60,7 @@ def test_version_reports_a_kube_version(api_client: Any) -> None:
 def test_discovery_lists_crd_and_review_groups(api_client: Any) -> None:
     groups = client.ApisApi(api_client).get_api_versions().groups
     names = {g.name for g in groups}
-    assert names == {GROUP, "authentication.k8s.io", "authorization.k8s.io"}
+    assert names == {GROUP, "authentication.k8s.io", "authorization.k8s.io", "apps", "batch"}
     crd_group = next(g for g in groups if g.name == GROUP)
     assert crd_group.preferred_version is not None
     assert crd_group.preferred_version.group_version == f"{GROUP}/{VERSION}"
@@ -81,10 +81,12 @@ def test_discovery_describes_the_resource_and_its_status(custom: Any) -> None:
     assert resources[f"{PLURAL}/status"].verbs == ["get", "patch", "update"]
 
 
-def test_core_discovery_lists_namespaces(core: Any) -> None:
+def test_core_discovery_lists_namespaces_pods_and_nodes(core: Any) -> None:
     resources = core.get_api_resources().resources
     assert [(r.name, r.namespaced, r.kind) for r in resources] == [
-        ("namespaces", False, "Namespace")
+        ("namespaces", False, "Namespace"),
+        ("pods", True, "Pod"),
+        ("nodes", False, "Node"),
     ]
 
 
@@ -148,7 +150,7 @@ def test_unsupported_methods_are_405(server: KubeApiServer) -> None:
         "/nope",
         "/apis/nope.io/v1",
         f"/apis/{GROUP}/v9/{PLURAL}",
-        "/api/v1/pods",
+        "/api/v1/services",
         f"/apis/{GROUP}/{VERSION}/namespaces/{NAMESPACE}/{PLURAL}/rr-1/scale",
     ],
 )

@@ -68,6 +68,11 @@ class CustomResource:
         """Return `plural.group`, the name kube uses in error messages."""
         return f"{self.plural}.{self.group}"
 
+    def api_version(self, version: str) -> str:
+        """Return the apiVersion of its objects in `version`: `group/version`, or `version`
+        alone in the core group."""
+        return f"{self.group}/{version}" if self.group else version
+
     def version(self, name: str) -> CrdVersion | None:
         """Return the served version called `name`, if any."""
         return next((v for v in self.versions if v.name == name), None)

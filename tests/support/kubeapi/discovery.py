@@ -48,13 +48,30 @@ def api_versions(address: str) -> dict[str, Any]:
     }
 
 
-def core_resources() -> dict[str, Any]:
-    """Return the APIResourceList for /api/v1."""
+def core_resources(resources: Sequence[CustomResource]) -> dict[str, Any]:
+    """Return the APIResourceList for /api/v1: namespaces, then the core kinds served."""
+    core = [_resource_entry(r) for r in resources if not r.group]
     return {
         "kind": "APIResourceList",
         "groupVersion": "v1",
-        "resources": [dict(_NAMESPACE_RESOURCE)],
+        "resources": [dict(_NAMESPACE_RESOURCE), *core],
     }
+
+
+def _resource_entry(resource: CustomResource) -> dict[str, Any]:
+    """Return a kind's APIResource entry, as discovery lists it."""
+    entry: dict[str, Any] = {
+        "name": resource.plural,
+        "singularName": resource.singular,
+        "namespaced": resource.namespaced,
+        "kind": resource.kind,
+        "verbs": list(_CRUD_VERBS),
+    }
+    if resource.short_names:
+        entry["shortNames"] = list(resource.short_names)
+    if resource.categories:
+        entry["categories"] = list(resource.categories)
+    return entry
 
 
 def _group(name: str, versions: Sequence[str], preferred: str) -> dict[str, Any]:
@@ -70,7 +87,8 @@ def api_groups(resources: Sequence[CustomResource]) -> list[dict[str, Any]]:
     groups = [_group(AUTHN_GROUP, ["v1"], "v1"), _group(AUTHZ_GROUP, ["v1"], "v1")]
     by_group: dict[str, list[CustomResource]] = {}
     for resource in resources:
-        by_group.setdefault(resource.group, []).append(resource)
+        if resource.group:  # the core group is served under /api, not /apis
+            by_group.setdefault(resource.group, []).append(resource)
     for name, members in by_group.items():
         versions = list(dict.fromkeys(v.name for r in members for v in r.versions))
         groups.append(_group(name, versions, members[0].preferred.name))
@@ -95,18 +113,7 @@ def group_resources(
             served = resource.version(version) if resource.group == group else None
             if served is None:
                 continue
-            main: dict[str, Any] = {
-                "name": resource.plural,
-                "singularName": resource.singular,
-                "namespaced": resource.namespaced,
-                "kind": resource.kind,
-                "verbs": list(_CRUD_VERBS),
-            }
-            if resource.short_names:
-                main["shortNames"] = list(resource.short_names)
-            if resource.categories:
-                main["categories"] = list(resource.categories)
-            listed.append(main)
+            listed.append(_resource_entry(resource))
             if served.status_subresource:
                 listed.append(
                     {

@@ -134,20 +134,26 @@ class Router:
             return Response.json(200, discovery.api_versions(self._address()))
         if rest == ["v1"]:
             self._allow(request, "GET")
-            return Response.json(200, discovery.core_resources())
-        if rest == ["v1", "namespaces"]:
+            return Response.json(200, discovery.core_resources(self.resources))
+        if rest[:2] == ["v1", "namespaces"] and len(rest) <= 3:
+            return self._namespaces(request, rest[2:])
+        if len(rest) >= 2 and rest[0] == "v1":
+            return self._served(request, "", "v1", rest[1:])
+        raise _not_found()
+
+    def _namespaces(self, request: Request, rest: list[str]) -> Response:
+        """Answer /api/v1/namespaces (list, create) and /api/v1/namespaces/{name}."""
+        if not rest:
             self._allow(request, "GET", "POST")
             if request.method == "POST":
                 return Response.json(201, self.store.create_namespace(request.document()))
             return Response.json(
                 200, self.store.list_namespaces(ListOptions.from_query(request.params))
             )
-        if len(rest) == 3 and rest[:2] == ["v1", "namespaces"]:
-            self._allow(request, "GET", "DELETE")
-            if request.method == "DELETE":
-                return Response.json(200, self.store.delete_namespace(rest[2]))
-            return Response.json(200, self.store.get_namespace(rest[2]))
-        raise _not_found()
+        self._allow(request, "GET", "DELETE")
+        if request.method == "DELETE":
+            return Response.json(200, self.store.delete_namespace(rest[0]))
+        return Response.json(200, self.store.get_namespace(rest[0]))
 
     # --- named groups ----------------------------------------------------------------------
 
@@ -163,6 +169,10 @@ class Router:
             self._allow(request, "POST")
             reviewed = auth.subject_access_review(self.store.tokens(), request.document())
             return Response.json(201, reviewed)
+        return self._served(request, group, version, path)
+
+    def _served(self, request: Request, group: str, version: str, path: list[str]) -> Response:
+        """Route a request for a served kind (a CRD's or a built-in one) to its objects."""
         namespace: str | None = None
         if len(path) >= 3 and path[0] == "namespaces":
             namespace, path = path[1], path[2:]

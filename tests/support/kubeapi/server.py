@@ -17,9 +17,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from . import builtins
 from .crd import load_crds
 from .faults import Fault, FaultSet
 from .model import RecordedRequest, TokenIdentity
+from .rbac import DEFAULT_USER, Denial, Denials
 from .routes import Request, Response, Router
 from .status import MESSAGES, ApiError
 from .store import Store
@@ -171,10 +173,11 @@ class KubeApiServer:
         port: int = 0,
         max_in_flight: int | None = None,
     ) -> None:
-        self._resources = load_crds(crd_paths)
+        self._resources = [*builtins.BUILTINS, *load_crds(crd_paths)]
         self._store = Store(self._resources)
         self._router = Router(self._store, self._resources, lambda: self._address)
         self._faults = FaultSet()
+        self._denials = Denials()
         self._host = host
         self._port = port
         self._max_in_flight = max_in_flight
@@ -295,10 +298,31 @@ class KubeApiServer:
         """Merge `status` into an object's status directly, skipping validation."""
         self._store.patch_status(plural, namespace, name, status)
 
+    def add_object(
+        self,
+        kind: str,
+        name: str,
+        *,
+        namespace: str = "",
+        owners: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Create an object of a built-in kind (Pod, ReplicaSet, Deployment, StatefulSet,
+        DaemonSet, Job, CronJob, Node) with these owner references; return it as stored."""
+        resource = builtins.BY_KIND[kind]
+        obj = builtins.body(kind, name, namespace=namespace, owners=owners or [])
+        return self._store.create(resource, resource.preferred, namespace, obj)
+
+    def delete_object(self, kind: str, namespace: str, name: str) -> None:
+        """Delete an object of a built-in kind (a pod that is gone); KeyError when missing."""
+        resource = builtins.BY_KIND[kind]
+        if self._store.get_object(resource.plural, namespace, name) is None:
+            raise KeyError(f"{kind} {namespace}/{name} does not exist")
+        self._store.delete(resource, resource.preferred, namespace, name, {})
+
     def reset(self) -> None:
-        """Drop all objects, added namespaces, faults, tokens and the request log."""
+        """Drop all objects, added namespaces, faults, denials, tokens and the request log."""
         self._store.reset()
-        self._faults.clear()
+        self.clear_faults()
         self.clear_requests()
 
     def add_token(self, token: str, identity: TokenIdentity) -> None:
@@ -344,9 +368,23 @@ class KubeApiServer:
         ending, self._router.stopping = self._router.stopping, threading.Event()
         ending.set()
 
+    def deny(
+        self,
+        *,
+        verb: str,
+        resource: str,
+        group: str = "",
+        namespace: str | None = None,
+        user: str = DEFAULT_USER,
+    ) -> None:
+        """Answer `verb` on `resource` (in `namespace`, or everywhere) 403 Forbidden, as
+        kube-apiserver does when RBAC does not allow it, until clear_faults()."""
+        self._denials.add(Denial(verb, group, resource, namespace, user))
+
     def clear_faults(self) -> None:
-        """Remove every injected fault."""
+        """Remove every injected fault and denial."""
         self._faults.clear()
+        self._denials.clear()
 
     # --- request log -----------------------------------------------------------------------
 
@@ -427,16 +465,26 @@ class KubeApiServer:
             fault.hold()
             if fault.drop:
                 return None
-            if fault.status is not None:
-                return _fault_response(fault)
-            if fault.body is not None:
-                return Response(200, fault.body, fault.content_type)
-            if fault.watch_mode is not None and watching:
-                return Response(200, b"", stream=self._misbehaving(fault))
+            faulted = self._faulted(fault, watching=watching)
+            if faulted is not None:
+                return faulted
+        forbidden = self._denials.check(request.method, request.path, watch=watching)
+        if forbidden is not None:
+            return Response.error(forbidden)
         try:
             return self._router.handle(request)
         except Exception as exc:  # any bug must become a 500, not a hung connection
             return Response.error(ApiError(500, f"Internal error occurred: {exc!r}"))
+
+    def _faulted(self, fault: Fault, *, watching: bool) -> Response | None:
+        """The answer a fault gives instead of the route's, if it gives one."""
+        if fault.status is not None:
+            return _fault_response(fault)
+        if fault.body is not None:
+            return Response(200, fault.body, fault.content_type)
+        if fault.watch_mode is not None and watching:
+            return Response(200, b"", stream=self._misbehaving(fault))
+        return None
 
     def _misbehaving(self, fault: Fault) -> Iterator[bytes]:
         """The chunks of a watch that misbehaves as `fault.watch_mode` says."""

@@ -368,7 +368,7 @@ class Store:
         self, res: CustomResource, ver: CrdVersion, namespace: str, body: Any
     ) -> dict[str, Any]:
         """Create a custom object from a POST body; return it."""
-        api_version = f"{res.group}/{ver.name}"
+        api_version = res.api_version(ver.name)
         body = _check_type(body, api_version, res.kind, strict=True)
         self._check_namespace(res, body, namespace)
         metadata = body.get("metadata") or {}
@@ -405,7 +405,7 @@ class Store:
     ) -> dict[str, Any]:
         """Return one custom object, or raise 404."""
         with self._lock:
-            return self._out(self._entry(res, namespace, name).obj, f"{res.group}/{ver.name}")
+            return self._out(self._entry(res, namespace, name).obj, res.api_version(ver.name))
 
     def list_objects(
         self, res: CustomResource, ver: CrdVersion, namespace: str | None, options: ListOptions
@@ -414,7 +414,7 @@ class Store:
         with self._lock:
             table = self._table(res.plural)
             entries = {k: e for k, e in table.items() if namespace is None or k[0] == namespace}
-            return self._page(entries, options, f"{res.group}/{ver.name}", res.list_kind)
+            return self._page(entries, options, res.api_version(ver.name), res.list_kind)
 
     def _page(
         self,
@@ -455,7 +455,7 @@ class Store:
         status: bool,
     ) -> dict[str, Any]:
         """Replace an object (PUT), or only its status when `status` is set."""
-        api_version = f"{res.group}/{ver.name}"
+        api_version = res.api_version(ver.name)
         body = _check_type(body, api_version, res.kind, strict=True)
         self._check_name(res, body, namespace, name)
         with self._lock:
@@ -474,7 +474,7 @@ class Store:
         status: bool,
     ) -> dict[str, Any]:
         """Apply a merge patch or JSON patch to an object, or only to its status."""
-        api_version = f"{res.group}/{ver.name}"
+        api_version = res.api_version(ver.name)
         if patch_type == JSON_PATCH and not isinstance(patch, list):
             raise bad_request("a JSON patch must be a list of operations")
         if patch_type == MERGE_PATCH and not isinstance(patch, dict):
@@ -536,7 +536,7 @@ class Store:
                 new.pop("status", None)
                 if "status" in old:
                     new["status"] = copy.deepcopy(old["status"])
-        new["apiVersion"] = f"{res.group}/{ver.name}"
+        new["apiVersion"] = res.api_version(ver.name)
         new["kind"] = res.kind
         self._validate(res, ver, new)
         if _without_version(new) == _without_version(old):
@@ -577,7 +577,7 @@ class Store:
             gone = copy.deepcopy(entry.obj)
             gone["metadata"]["resourceVersion"] = self._next_rv()
             self._emit(res.plural, "DELETED", gone)
-            return self._out(entry.obj, f"{res.group}/{ver.name}")
+            return self._out(entry.obj, res.api_version(ver.name))
 
     def watch(
         self,
@@ -595,7 +595,7 @@ class Store:
 
         Without a resourceVersion (or "0") the watch starts with an ADDED event per current
         object, as kube's does."""
-        api_version = f"{res.group}/{ver.name}"
+        api_version = res.api_version(ver.name)
 
         def matches(event_namespace: str, obj: Mapping[str, Any]) -> bool:
             return (
