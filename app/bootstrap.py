@@ -88,6 +88,9 @@ def _store(config: Config, metrics: Metrics) -> RedisSignalStore:
         status_interval=config.status_interval,
         storms=config.storms,
         flapping=config.flapping,
+        # identity.mode workload: every signal name about a workload has one fingerprint and
+        # so one record, whatever its storm scope.
+        records_per_namespace=config.identity_mode == "workload",
         timer=metrics.observe_script,
     )
 

@@ -8,11 +8,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.adapters.redis_keys import STORM_MEMBER, KeyLayout, short_id, stored_name, storm_tag
+from app.adapters.redis_keys import (
+    STORM_MEMBER,
+    TAG_LENGTH,
+    KeyLayout,
+    short_id,
+    stored_name,
+)
 from app.domain import FlappingSettings, StormSettings
 from app.service.ports import Admission, Observation
 
-Group = tuple[str, list[int]]  # a scope's tag, and the indexes of its observations
+# A scope's queue member (its slot's tag, then its id), and the indexes of its observations.
+Group = tuple[str, list[int]]
 
 
 @dataclass(frozen=True)
@@ -50,13 +57,20 @@ def record_settings(
     ]
 
 
-def _batches(observations: Sequence[Observation], *, cluster: bool) -> list[list[Group]]:
+def _batches(
+    observations: Sequence[Observation], *, keys: KeyLayout, cluster: bool
+) -> list[list[Group]]:
     """Group observations by storm scope: every group in one call standalone, a call per
-    group in Cluster."""
+    slot (the groups whose keys share a hash tag) in Cluster."""
     groups: dict[str, list[int]] = {}
     for index, observation in enumerate(observations):
-        groups.setdefault(storm_tag(observation.scope), []).append(index)
-    return [[group] for group in groups.items()] if cluster else [list(groups.items())]
+        groups.setdefault(keys.storm_member(observation.scope), []).append(index)
+    if not cluster:
+        return [list(groups.items())]
+    slots: dict[str, list[Group]] = {}
+    for group in groups.items():
+        slots.setdefault(group[0][:TAG_LENGTH], []).append(group)
+    return list(slots.values())
 
 
 class RecordCalls:
@@ -78,7 +92,7 @@ class RecordCalls:
         the caller passes one only for a single call (standalone)."""
         return [
             self._encode(observations, batch, now_ms=now_ms, cluster=cluster, admission=admission)
-            for batch in _batches(observations, cluster=cluster)
+            for batch in _batches(observations, keys=self._keys, cluster=cluster)
         ]
 
     def _encode(
@@ -94,12 +108,12 @@ class RecordCalls:
         call = self._head(now_ms=now_ms, cluster=cluster, admission=admission)
         keys, args, order = call.keys, call.args, call.order
         args.append(len(batch))
-        for tag, indexes in batch:
-            keys += self._keys.storm(tag)
-            args += (STORM_MEMBER + tag, len(indexes))
+        for scope_member, indexes in batch:
+            keys += self._keys.storm(scope_member)
+            args += (STORM_MEMBER + scope_member, len(indexes))
             for index in indexes:
                 observation = observations[index]
-                member = tag + short_id(observation.fingerprint)
+                member = scope_member[:TAG_LENGTH] + short_id(observation.fingerprint)
                 keys.append(self._keys.record_of(member))
                 args += _signal_args(observation, member)
                 order.append(index)

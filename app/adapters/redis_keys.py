@@ -1,8 +1,11 @@
 """The store's keys and the short names a record holds.
 
-A record lives under `{prefix}d:{<scope tag>}<short id>`, next to its storm scope's keys
-`{prefix}storm:{<scope tag>}...`: one hash tag, so one script call (one Cluster slot) covers a
-scope's signals and their storm.
+A record lives under `{prefix}d:{<slot tag>}<short id>`, next to its storm scope's keys
+`{prefix}storm:{<slot tag>}<scope id>...`: one hash tag, so one script call (one Cluster slot)
+covers a scope's signals and their storm. The slot is the storm scope itself (its id is then
+empty), unless records are kept per namespace (identity.mode workload, where every signal
+name about one workload shares one fingerprint, so one record): then the slot is the
+namespace and the scope id tells its scopes apart.
 """
 
 from __future__ import annotations
@@ -29,6 +32,18 @@ def storm_tag(scope: StormScope) -> str:
     (base64url), one cluster slot per scope, and short record keys (a record's key is part
     of what each active fingerprint costs Redis: bench/README.md)."""
     digest = hashlib.sha256(f"{scope.namespace}:{scope.signal_name}".encode()).digest()
+    return base64.urlsafe_b64encode(digest[:8]).rstrip(b"=").decode()
+
+
+def namespace_tag(namespace: str) -> str:
+    """Return the hash tag of a namespace's keys (records kept per namespace)."""
+    digest = hashlib.sha256(f"ns:{namespace}".encode()).digest()
+    return base64.urlsafe_b64encode(digest[:8]).rstrip(b"=").decode()
+
+
+def scope_id(scope: StormScope) -> str:
+    """Return a scope's id within its namespace's slot: 64 bits of its signal name's digest."""
+    digest = hashlib.sha256(scope.signal_name.encode()).digest()
     return base64.urlsafe_b64encode(digest[:8]).rstrip(b"=").decode()
 
 
@@ -70,16 +85,30 @@ class StormKeys(NamedTuple):
 
 
 class KeyLayout:
-    """Name every key of the store under one prefix."""
+    """Name every key of the store under one prefix; records per storm scope, or per
+    namespace (`per_namespace`)."""
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, *, per_namespace: bool = False) -> None:
         self._prefix = prefix
+        self._per_namespace = per_namespace
         self.queue = f"{prefix}occurrences"  # zset of the members whose status write is due
         self.flapping = f"{prefix}flapping"  # how many fingerprints flap now
 
+    def slot(self, scope: StormScope) -> str:
+        """Return the hash tag of a scope's keys and of the records of its signals."""
+        return namespace_tag(scope.namespace) if self._per_namespace else storm_tag(scope)
+
+    def storm_member(self, scope: StormScope) -> str:
+        """Return a storm scope's queue member: its slot's tag and its id in the slot."""
+        return self.slot(scope) + (scope_id(scope) if self._per_namespace else "")
+
+    def scope_keys(self, scope: StormScope) -> StormKeys:
+        """Return the keys of a storm scope."""
+        return self.storm(self.storm_member(scope))
+
     def member(self, fingerprint: str, scope: StormScope) -> str:
-        """Return a record's id (its queue member): its scope's tag and its short id."""
-        return storm_tag(scope) + short_id(fingerprint)
+        """Return a record's id (its queue member): its slot's tag and its short id."""
+        return self.slot(scope) + short_id(fingerprint)
 
     def record(self, fingerprint: str, scope: StormScope) -> str:
         """Return the key of a fingerprint's record."""
@@ -93,9 +122,9 @@ class KeyLayout:
         """Return the key of a record's state changes (flapping.lua: "t:" for "d:")."""
         return f"{self._prefix}t:{{{member[:TAG_LENGTH]}}}{member[TAG_LENGTH:]}"
 
-    def storm(self, tag: str) -> StormKeys:
-        """Return the keys of the storm scope with this tag."""
-        base = f"{self._prefix}storm:{{{tag}}}"
+    def storm(self, member: str) -> StormKeys:
+        """Return the keys of the storm scope a storm member names (see storm_member)."""
+        base = f"{self._prefix}storm:{{{member[:TAG_LENGTH]}}}{member[TAG_LENGTH:]}"
         return StormKeys(base, f"{base}:rate", f"{base}:pattern", f"{base}:affected")
 
     def queued(self, member: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.adapters.redis_batches import RecordCall, RecordCalls, record_settings
 from app.adapters.redis_client import AnyRedis
-from app.adapters.redis_keys import FLAP_MEMBER, STORM_MEMBER, KeyLayout, stored_name, storm_tag
+from app.adapters.redis_keys import FLAP_MEMBER, STORM_MEMBER, KeyLayout, stored_name
 from app.adapters.redis_replies import (
     SignalReply,
     decode_flapping,
@@ -52,10 +52,11 @@ class RedisSignalStore:
         status_interval: float = 5.0,
         storms: StormSettings | None = None,
         flapping: FlappingSettings | None = None,
+        records_per_namespace: bool = False,
         timer: ScriptTimer | None = None,
     ) -> None:
         self._scripts = Scripts(client if callable(client) else (lambda: client), timer=timer)
-        self.keys = KeyLayout(prefix)
+        self.keys = KeyLayout(prefix, per_namespace=records_per_namespace)
         self._ttl_ms = int(ttl * 1000)
         self._status_interval_ms = int(status_interval * 1000)
         self._storms = storms or StormSettings()
@@ -157,7 +158,7 @@ class RedisSignalStore:
         """Release the claim and take the signal out of its scope's rate window."""
         key = self.keys.record(observation.fingerprint, observation.scope)
         self._scripts.run("release", keys=[key], args=[now_ms, self._ttl_ms, observation.token])
-        rate_key = self.keys.storm(storm_tag(observation.scope)).rate
+        rate_key = self.keys.scope_keys(observation.scope).rate
         with translate_errors("redis storm"):
             self._scripts.client.zrem(rate_key, f"{now_ms}:{observation.token}")
 
@@ -166,8 +167,7 @@ class RedisSignalStore:
     ) -> int | None:
         """Aggregate a claimed signal into a storm Kubernetes holds and Redis lost, restoring
         the scope's storm from it; return the record's count, or None if taken over."""
-        tag = storm_tag(observation.scope)
-        keys = self.keys.storm(tag)
+        keys = self.keys.scope_keys(observation.scope)
         args = [
             now_ms,
             self._ttl_ms,
@@ -188,12 +188,13 @@ class RedisSignalStore:
         if not int(reply[0]):
             return None
         if int(reply[3]):
-            self._queue_all({STORM_MEMBER + tag: now_ms + self._status_interval_ms})
+            member = STORM_MEMBER + self.keys.storm_member(observation.scope)
+            self._queue_all({member: now_ms + self._status_interval_ms})
         return int(reply[0])
 
     def settle_storm(self, scope: StormScope, *, token: str, created: bool) -> None:
         """Mark the storm resource created, or end the storm if it could not be."""
-        key = self.keys.storm(storm_tag(scope)).scope
+        key = self.keys.scope_keys(scope).scope
         self._scripts.run("settle_storm", keys=[key], args=[token, int(created)])
 
     def due_occurrences(self, *, now_ms: int, limit: int) -> list[str]:

@@ -4,6 +4,7 @@ RemediationRequest per broken workload, found by GETs of object metadata."""
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -11,6 +12,7 @@ from tests.support import workloads
 from tests.support.api import EVENTS, PROMETHEUS
 from tests.support.metrics import sample
 from tests.support.payloads import alert, core_event, exporter_event, unique, webhook
+from tests.support.writers import flush_later
 
 PLURAL = "remediationrequests"
 LOOKUPS = "GET"
@@ -218,3 +220,53 @@ def test_scrape_labels_are_never_targets_and_job_name_is_a_job(
         rr["spec"]["targetResource"]["kind"] for rr in kube_api.objects(PLURAL, namespace=namespace)
     )
     assert targets == ["Job", "Unknown", "Unknown"]
+
+
+@pytest.fixture
+def any_redis_workload_client(make_client, any_topology_redis):
+    """A workload-mode app on standalone Redis, then on a 3-master Cluster."""
+    return make_client(identity_mode="workload", redis_url=any_topology_redis.url)
+
+
+def test_first_signals_of_two_names_about_one_workload_at_once_make_one_resource_and_one_count(
+    any_redis_workload_client, kube_api, make_namespace
+):
+    client = any_redis_workload_client
+    namespace = make_namespace()
+    made = workloads.deployment(kube_api, namespace, "api")
+    names = [unique("KubePodCrashLooping"), unique("KubeContainerOOMKilled")]
+    bodies = [
+        webhook(alert(alertname=names[i % 2], namespace=namespace, pod=made.pods[i % 3]))
+        for i in range(20)
+    ]
+    app = client.application
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda body: app.test_client().post(PROMETHEUS, json=body), bodies))
+
+    results = [answer.get_json()["results"][0] for answer in answers]
+    assert sorted(r["status"] for r in results) == ["created"] + ["duplicate"] * 19
+    assert sorted(r["occurrenceCount"] for r in results) == list(range(1, 21))
+    assert len(kube_api.objects(PLURAL, namespace=namespace)) == 1
+
+
+def test_a_storm_of_workloads_is_detected_aggregated_and_written_with_records_per_namespace(
+    any_redis_workload_client, kube_api, make_namespace
+):
+    client = any_redis_workload_client
+    namespace = make_namespace()
+    apps = [workloads.deployment(kube_api, namespace, f"app{i}", replicas=1) for i in range(7)]
+    down = unique("KubePodNotReady")
+    alerts = [alert(alertname=down, namespace=namespace, pod=app.pods[0]) for app in apps]
+
+    results = client.post(PROMETHEUS, json=webhook(*alerts)).get_json()["results"]
+    flush_later(client, seconds=10)
+
+    assert [r["status"] for r in results] == ["created"] * 6 + ["aggregated"]
+    storm_ref = results[5]["remediationRequest"]
+    storm = kube_api.get_object(PLURAL, namespace, storm_ref["name"])
+    assert storm["spec"]["isStorm"] is True
+    assert storm["status"]["stormAggregation"]["alertCount"] == 2
+    assert (
+        f"{namespace}:Deployment:app6" in storm["status"]["stormAggregation"]["affectedResources"]
+    )
