@@ -45,10 +45,11 @@ def build(config: Config) -> Services:
         index=index,
     )
     namespaces = NamespaceCache(kube, ttl=config.namespace_cache_ttl, clock=time.monotonic)
+    lookups = ResourceLookups(kube, index=index, window_seconds=config.recurrence_window)
     ingest = IngestService(
         store=store,
         remediation_requests=kube,
-        history=ResourceLookups(kube, index=index, window_seconds=config.recurrence_window),
+        history=lookups,
         classifier=Classifier(namespaces=namespaces, config=config),
         config=config,
         observe=metrics.observe_signals,
@@ -66,6 +67,7 @@ def build(config: Config) -> Services:
         period=config.status_flush_period,
         observe_flapping=metrics.observe_flapping,
         observe_flapping_now=metrics.observe_flapping_now,
+        history=lookups,
     )
     return Services(
         ingest=ingest,

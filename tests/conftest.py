@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,12 +18,15 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
+from app.adapters.rr_index import ResourceIndex
 from app.config import Config
+from app.service.services import Services
 from tests.support.cluster import RealCluster
 from tests.support.kubeapi import KubeApiServer
 from tests.support.redis_cluster import RedisClusterServer
 from tests.support.redis_server import RedisServer
 from tests.support.sandbox import chart_crds
+from tests.support.waiting import eventually
 
 
 @pytest.fixture(scope="session")
@@ -139,3 +143,24 @@ def make_client(gateway_config: Config) -> ClientFactory:
 @pytest.fixture
 def client(make_client: ClientFactory) -> FlaskClient:
     return make_client()
+
+
+@pytest.fixture
+def indexed(make_client) -> Iterator[Callable[..., FlaskClient]]:
+    """Build apps whose resource index follows the API, as each gunicorn worker's does."""
+    stops: list[threading.Event] = []
+
+    def make(**overrides: Any) -> FlaskClient:
+        client: FlaskClient = make_client(**overrides)
+        services: Services = client.application.extensions["gateway"]
+        index = services.index
+        assert isinstance(index, ResourceIndex)
+        stop = threading.Event()
+        threading.Thread(target=index.run, args=(stop,), daemon=True).start()
+        stops.append(stop)
+        eventually(lambda: index.synced, within=10, what="the index follows the API")
+        return client
+
+    yield make
+    for stop in stops:
+        stop.set()

@@ -19,7 +19,13 @@ from app.adapters.breaker import CircuitBreaker
 from app.adapters.owner_refs import ACCEPT, LOOKUPS, read_ownership
 from app.domain import ObjectRef, ResourceRef, rfc3339
 from app.service.errors import KubernetesUnavailable, MissingPermission
-from app.service.ports import Flapping, Ownership, StormAggregation
+from app.service.ports import (
+    Flapping,
+    Occurrences,
+    Ownership,
+    SignalCount,
+    StormAggregation,
+)
 
 GROUP = "remediation.kubernaut.io"
 VERSION = "v1alpha1"
@@ -103,6 +109,17 @@ def _wait_gen(*, base: float = 0.05, cap: float = 1.0) -> Generator[float, Any, 
 
 def _rfc3339(ms: int) -> str:
     return rfc3339(datetime.fromtimestamp(ms / 1000, UTC))
+
+
+def _signal_status(signal: SignalCount) -> dict[str, Any]:
+    identity = signal.identity
+    return {
+        "name": identity.name,
+        "type": identity.signal_type,
+        "target": {"kind": identity.target_kind, "name": identity.target_name},
+        "occurrenceCount": signal.count,
+        "lastSeenAt": _rfc3339(signal.last_seen_ms),
+    }
 
 
 class OwnWrites(Protocol):
@@ -197,20 +214,20 @@ class KubernetesApi:
             raise KubernetesUnavailable("kubernetes list: unexpected answer")
         return items
 
-    def write_occurrences(
-        self, ref: ObjectRef, *, first_seen_ms: int, last_seen_ms: int, count: int
-    ) -> None:
-        """Merge-patch status.deduplication of one RemediationRequest."""
-        self._patch_status(
-            ref,
-            {
-                "deduplication": {
-                    "firstSeenAt": _rfc3339(first_seen_ms),
-                    "lastSeenAt": _rfc3339(last_seen_ms),
-                    "occurrenceCount": count,
-                }
-            },
-        )
+    def write_occurrences(self, occurrences: Occurrences) -> None:
+        """Merge-patch status.deduplication (and status.signals, when listed) of one
+        RemediationRequest."""
+        status: dict[str, Any] = {
+            "deduplication": {
+                "firstSeenAt": _rfc3339(occurrences.first_seen_ms),
+                "lastSeenAt": _rfc3339(occurrences.last_seen_ms),
+                "occurrenceCount": occurrences.count,
+            }
+        }
+        if occurrences.signals:
+            status["signals"] = [_signal_status(signal) for signal in occurrences.signals]
+            status["signalsTruncated"] = occurrences.signals_truncated > 0
+        self._patch_status(occurrences.ref, status)
 
     def write_storm(self, aggregation: StormAggregation) -> None:
         """Merge-patch status.stormAggregation of one storm RemediationRequest."""

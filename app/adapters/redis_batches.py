@@ -15,6 +15,7 @@ from app.adapters.redis_keys import (
     short_id,
     stored_name,
 )
+from app.adapters.redis_replies import encode_signal
 from app.domain import FlappingSettings, StormSettings
 from app.service.ports import Admission, Observation
 
@@ -132,8 +133,9 @@ class RecordCalls:
         return call
 
 
-def _signal_args(observation: Observation, member: str) -> tuple[str, str]:
-    """A signal's two values: what it is and names (none has a space), and its resource."""
+def _signal_args(observation: Observation, member: str) -> tuple[str, str, str]:
+    """A signal's three values: what it is and names (none has a space), its resource, and
+    the signal to count among its record's distinct signals (or "")."""
     ref = observation.ref
     name = ref.name or "-"
     fingerprint = observation.fingerprint
@@ -143,4 +145,5 @@ def _signal_args(observation: Observation, member: str) -> tuple[str, str]:
         f"{int(observation.firing)} {observation.token or '-'} "
         f"{ref.namespace or '-'} {name} {member} {stored} {ended}",
         observation.resource,
+        encode_signal(observation.signal) if observation.signal else "",
     )

@@ -13,6 +13,8 @@ from app.service.ports import (
     Flapping,
     Occurrences,
     Recorded,
+    SignalCount,
+    SignalIdentity,
     StormAggregation,
     StormDecision,
 )
@@ -135,17 +137,38 @@ _DECODERS: dict[str, Callable[[list[Any], str], SignalReply]] = {
 }
 
 
+# A signal's type as a record's distinct signals hold it (one letter: records stay small).
+_TYPES = {"prometheus-alert": "a", "kubernetes-event": "e"}
+_TYPE_NAMES = {letter: name for name, letter in _TYPES.items()}
+
+
+def encode_signal(signal: SignalIdentity) -> str:
+    """Return a signal as a record counts it: "<type>|<kind>|<target name>|<name>"."""
+    kind = _TYPES.get(signal.signal_type, signal.signal_type)
+    return f"{kind}|{signal.target_kind}|{signal.target_name}|{signal.name}"
+
+
+def _decode_signal_count(signal: Any, figures: Any) -> SignalCount:
+    kind, target_kind, target_name, name = text(signal).split("|", 3)
+    count, last_seen = text(figures).split(" ")
+    identity = SignalIdentity(name, _TYPE_NAMES.get(kind, kind), target_kind, target_name)
+    return SignalCount(identity, int(count), int(last_seen))
+
+
 def decode_occurrences(reply: list[Any], *, member: str) -> Occurrences | int | None:
     """Decode take_occurrences: what to write now, the ms when it is due, or None."""
     if Take(reply[0]) is not Take.NOW:
         return _not_now(reply)
-    _, count, first_seen, last_seen, namespace, name, more = reply
+    _, count, first_seen, last_seen, namespace, name, more, left_out, *signals = reply
+    listed = [_decode_signal_count(*pair) for pair in zip(signals[::2], signals[1::2], strict=True)]
     return Occurrences(
         ref=_ref(member_fingerprint(member), namespace, name),
         count=int(count),
         first_seen_ms=int(first_seen),
         last_seen_ms=int(last_seen),
         more=bool(int(more)),
+        signals=tuple(sorted(listed, key=lambda s: -s.last_seen_ms)),
+        signals_truncated=int(left_out),
     )
 
 

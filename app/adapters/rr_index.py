@@ -22,7 +22,7 @@ from app.adapters.rr_source import RemediationRequestSource
 from app.adapters.rr_table import Table
 from app.domain import ObjectRef
 from app.pacing import Backoff
-from app.service.ports import History, StormResource, StormScope
+from app.service.ports import History, SignalIdentity, StormResource, StormScope
 
 PRUNE_EVERY = 256
 
@@ -102,6 +102,12 @@ class ResourceIndex:
             storms = list(self._table.storms.get((scope.namespace, scope.signal_name), {}).values())
         listing = [s for s in storms if s.ended_ms is None and resource in s.affected]
         return max(listing, key=lambda s: s.updated_ms, default=None)
+
+    def signal_of(self, ref: ObjectRef) -> SignalIdentity | None:
+        """The signal an active resource was created for, if the index holds it."""
+        with self._lock:
+            entry = self._table.entry(ref)
+        return None if entry is None else entry.signal
 
     def created(self, obj: Mapping[str, Any]) -> None:
         """Hold a resource this process has just created, before its watch event arrives.

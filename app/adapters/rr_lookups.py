@@ -14,7 +14,7 @@ from app.adapters.rr_table import newest_first, read_entry, read_storm
 from app.domain import ObjectRef
 from app.pacing import QuietLog
 from app.service.errors import KubernetesUnavailable
-from app.service.ports import History, StormResource, StormScope
+from app.service.ports import History, SignalIdentity, StormResource, StormScope
 
 log = logging.getLogger(__name__)
 # How long a label lookup made for the hot path answers again (only while the index does not
@@ -103,6 +103,10 @@ class ResourceLookups:
         storms = [found[1] for found in map(_storm, items) if found and found[0] == scope]
         listing = [s for s in storms if s.ended_ms is None and resource in s.affected]
         return max(listing, key=lambda s: s.updated_ms, default=None)
+
+    def signal_of(self, ref: ObjectRef) -> SignalIdentity | None:
+        """Return the signal a resource was created for, if the index holds it."""
+        return self._index.signal_of(ref) if self._index is not None else None
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain import TERMINAL_PHASES, ObjectRef
-from app.service.ports import ActiveResource, EndedResource, StormResource
+from app.service.ports import ActiveResource, EndedResource, SignalIdentity, StormResource
 
 MAX_ENDED = 32
 
@@ -68,6 +68,7 @@ class Entry:
     occurrence_count: int
     first_seen_ms: int
     ended_ms: int | None  # None while active
+    signal: SignalIdentity | None = None  # the signal it was created for
 
     def active(self) -> ActiveResource:
         return ActiveResource(self.ref, self.occurrence_count, self.first_seen_ms)
@@ -82,14 +83,26 @@ def read_entry(item: Mapping[str, Any]) -> tuple[str, Entry] | None:
     if not fingerprint:
         return None
     counted = active_resource(item)
+    ended = ended_ms(item)
     entry = Entry(
         ref=counted.ref,
         created_ms=parse_ms((item.get("metadata") or {}).get("creationTimestamp", "")),
         occurrence_count=counted.occurrence_count,
         first_seen_ms=counted.first_seen_ms,
-        ended_ms=ended_ms(item),
+        ended_ms=ended,
+        signal=read_signal(item) if ended is None else None,
     )
     return str(fingerprint), entry
+
+
+def read_signal(item: Mapping[str, Any]) -> SignalIdentity | None:
+    """The signal a resource was created for, from its spec."""
+    spec = item.get("spec") or {}
+    target = spec.get("targetResource") or {}
+    name, kind = spec.get("signalName"), target.get("kind")
+    if not isinstance(name, str) or not isinstance(kind, str):
+        return None
+    return SignalIdentity(name, str(spec.get("signalType", "")), kind, str(target.get("name", "")))
 
 
 def read_storm(item: Mapping[str, Any]) -> tuple[tuple[str, str], StormResource] | None:
@@ -157,6 +170,11 @@ class Table:
         _drop(self.entries, fingerprint, ref)
         if scope is not None:
             _drop(self.storms, scope, ref)
+
+    def entry(self, ref: ObjectRef) -> Entry | None:
+        """One resource's entry, if held."""
+        place = self._places.get(ref)
+        return None if place is None else self.entries.get(place[0], {}).get(ref)
 
     def of(self, fingerprint: str) -> list[Entry]:
         """A fingerprint's resources, newest first."""

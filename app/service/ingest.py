@@ -29,6 +29,7 @@ from app.service.ports import (
     Recorded,
     RemediationRequests,
     ResourceHistory,
+    SignalIdentity,
     SignalStore,
     StormResource,
     StormScope,
@@ -199,6 +200,7 @@ class IngestService:
             ref=ObjectRef(classification.namespace, new_name(signal.fingerprint)),
             resource=affected_resource(signal),
             ended=tuple(ref.name for ref in ended),
+            signal=_identity_of(signal) if signal.workload is not None else None,
         )
         return _Plan(observation, classification)
 
@@ -382,6 +384,12 @@ def _body(
         storm=storm,
         ended=ended,
     )
+
+
+def _identity_of(signal: Signal) -> SignalIdentity:
+    """What status.signals says of a signal: its name, type and the object it named."""
+    target = signal.target
+    return SignalIdentity(signal.name, signal.signal_type.value, target.kind, target.name)
 
 
 def _ms(moment: datetime) -> int:

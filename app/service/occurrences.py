@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -14,6 +15,8 @@ from app.service.ports import (
     OccurrenceQueue,
     Occurrences,
     RemediationRequests,
+    ResourceHistory,
+    SignalCount,
     StormAggregation,
 )
 
@@ -37,6 +40,7 @@ class OccurrenceWriter:
         backoff: Backoff | None = None,
         observe_flapping: Callable[[bool], None] | None = None,
         observe_flapping_now: Callable[[int], None] | None = None,
+        history: ResourceHistory | None = None,
     ) -> None:
         self._queue = queue
         self._rrs = remediation_requests
@@ -47,6 +51,7 @@ class OccurrenceWriter:
         self._observe_flapping = observe_flapping or (lambda started: None)
         self._observe_flapping_now = observe_flapping_now or (lambda count: None)
         self._counted_ms = -COUNT_EVERY_MS
+        self._history = history
 
     def flush(self, *, now: datetime | None = None) -> int:
         """Write every status that is due (now, or at `now`); return how many were written."""
@@ -72,18 +77,23 @@ class OccurrenceWriter:
             elif isinstance(figures, Flapping):
                 self._rrs.write_flapping(figures)
             else:
-                self._rrs.write_occurrences(
-                    figures.ref,
-                    first_seen_ms=figures.first_seen_ms,
-                    last_seen_ms=figures.last_seen_ms,
-                    count=figures.count,
-                )
+                self._rrs.write_occurrences(self._with_signals(figures))
         except ServiceError as exc:
             self._log.warning("write", "status write failed, retrying later", error=str(exc))
             self._queue.requeue(member, now_ms=now_ms, due_ms=now_ms + RETRY_MS, failed=True)
             return 0
         self._written(member, figures, now_ms=now_ms)
         return 1
+
+    def _with_signals(self, figures: Occurrences) -> Occurrences:
+        """A resource of one signal (resource mode) lists it: the one it was created for."""
+        if figures.signals or figures.more:
+            return figures
+        identity = self._history.signal_of(figures.ref) if self._history else None
+        if identity is None:
+            return figures
+        only = SignalCount(identity, figures.count, figures.last_seen_ms)
+        return dataclasses.replace(figures, signals=(only,))
 
     def _written(
         self, member: str, figures: Occurrences | StormAggregation | Flapping, *, now_ms: int

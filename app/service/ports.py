@@ -60,8 +60,27 @@ class StormResource:
 
 
 @dataclass(frozen=True)
+class SignalIdentity:
+    """Which signal joined a resource: its name, type and the object it named."""
+
+    name: str
+    signal_type: str
+    target_kind: str
+    target_name: str
+
+
+@dataclass(frozen=True)
+class SignalCount:
+    """One distinct signal of a resource, as status.signals lists it."""
+
+    identity: SignalIdentity
+    count: int
+    last_seen_ms: int
+
+
+@dataclass(frozen=True)
 class Occurrences:
-    """What status.deduplication of one resource should say."""
+    """What status.deduplication (and status.signals) of one resource should say."""
 
     ref: ObjectRef
     count: int
@@ -69,6 +88,10 @@ class Occurrences:
     last_seen_ms: int
     # The figures of an ended resource, and its record has figures of its own to write next.
     more: bool = False
+    # Every distinct signal the record counted (identity.mode workload), and how many more
+    # there were than it lists; none: the resource has one signal, its own (resource mode).
+    signals: tuple[SignalCount, ...] = ()
+    signals_truncated: int = 0
 
 
 @dataclass(frozen=True)
@@ -152,6 +175,8 @@ class Observation:
     # Names of resources its record may point at that have ended: a record pointing at one
     # answers nothing, and the signal is a new fingerprint.
     ended: tuple[str, ...] = ()
+    # identity.mode workload: the signal, counted among its record's distinct signals.
+    signal: SignalIdentity | None = None
 
 
 @dataclass(frozen=True)
@@ -226,10 +251,9 @@ class RemediationRequests(Protocol):
     def create(self, body: Mapping[str, Any]) -> ObjectRef:
         """Create one RemediationRequest, retrying transient failures within the budget."""
 
-    def write_occurrences(
-        self, ref: ObjectRef, *, first_seen_ms: int, last_seen_ms: int, count: int
-    ) -> None:
-        """Write status.deduplication of one RemediationRequest."""
+    def write_occurrences(self, occurrences: Occurrences) -> None:
+        """Write status.deduplication (and status.signals, when it lists them) of one
+        RemediationRequest."""
 
     def write_storm(self, aggregation: StormAggregation) -> None:
         """Write status.stormAggregation of one storm RemediationRequest."""
@@ -253,6 +277,9 @@ class ResourceHistory(Protocol):
 
     def storm(self, scope: StormScope, resource: str, *, namespace: str) -> StormResource | None:
         """Return the scope's newest active storm resource that lists `resource`, if any."""
+
+    def signal_of(self, ref: ObjectRef) -> SignalIdentity | None:
+        """Return the signal a resource was created for, if it is known from memory."""
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,12 @@ each worker's resource index following it."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from app.adapters.rr_index import ResourceIndex
-from app.service.services import Services
 from tests.support.api import PROMETHEUS
 from tests.support.payloads import alert, unique, webhook
 from tests.support.redis_keys import wipe
@@ -28,27 +24,6 @@ PLURAL = "remediationrequests"
 def redis_server(any_topology_redis):
     """Run this suite on standalone Redis and on a 3-master Redis Cluster."""
     return any_topology_redis
-
-
-@pytest.fixture
-def indexed(make_client) -> Iterator[Callable[..., FlaskClient]]:
-    """Build apps whose resource index follows the API, as each gunicorn worker's does."""
-    stops: list[threading.Event] = []
-
-    def make(**overrides: Any) -> FlaskClient:
-        client: FlaskClient = make_client(**overrides)
-        services: Services = client.application.extensions["gateway"]
-        index = services.index
-        assert isinstance(index, ResourceIndex)
-        stop = threading.Event()
-        threading.Thread(target=index.run, args=(stop,), daemon=True).start()
-        stops.append(stop)
-        eventually(lambda: index.synced, within=10, what="the index follows the API")
-        return client
-
-    yield make
-    for stop in stops:
-        stop.set()
 
 
 def _fire(client: FlaskClient, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

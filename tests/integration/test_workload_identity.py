@@ -270,3 +270,70 @@ def test_a_storm_of_workloads_is_detected_aggregated_and_written_with_records_pe
     assert (
         f"{namespace}:Deployment:app6" in storm["status"]["stormAggregation"]["affectedResources"]
     )
+
+
+def test_status_signals_lists_every_distinct_signal_that_joined_a_workloads_resource(
+    workload_client, kube_api, make_namespace
+):
+    namespace = make_namespace()
+    made = workloads.deployment(kube_api, namespace, "api")
+    crash = unique("KubePodCrashLooping")
+    pods = [alert(alertname=crash, namespace=namespace, pod=pod) for pod in made.pods[:2]]
+    workload_client.post(PROMETHEUS, json=webhook(*pods))
+    workload_client.post(PROMETHEUS, json=webhook(pods[0]))
+    backoff = unique("BackOff")
+    event = core_event(reason=backoff, namespace=namespace, name=made.pods[2])
+    answer = workload_client.post(EVENTS, json=event).get_json()["results"][0]
+
+    flush_later(workload_client, seconds=10)
+
+    rr = kube_api.get_object(PLURAL, namespace, answer["remediationRequest"]["name"])
+    listed = {(s["name"], s["type"], s["target"]["name"]): s for s in rr["status"]["signals"]}
+    assert {key: s["occurrenceCount"] for key, s in listed.items()} == {
+        (crash, "prometheus-alert", made.pods[0]): 2,
+        (crash, "prometheus-alert", made.pods[1]): 1,
+        (backoff, "kubernetes-event", made.pods[2]): 1,
+    }
+    assert all(s["target"]["kind"] == "Pod" for s in listed.values())
+    assert rr["status"]["signals"][0]["name"] == backoff  # the most recent first
+    assert rr["status"]["signalsTruncated"] is False
+    assert rr["status"]["deduplication"]["occurrenceCount"] == 4
+
+
+def test_in_resource_mode_status_signals_lists_the_one_signal_of_the_resource(
+    indexed, kube_api, make_namespace
+):
+    client = indexed()
+    namespace = make_namespace()
+    body = webhook(alert(alertname=unique("Crash"), namespace=namespace, pod="p"))
+    client.post(PROMETHEUS, json=body)
+    result = client.post(PROMETHEUS, json=body).get_json()["results"][0]
+
+    flush_later(client, seconds=10)
+
+    rr = kube_api.get_object(PLURAL, namespace, result["remediationRequest"]["name"])
+    (only,) = rr["status"]["signals"]
+    assert (only["name"], only["type"]) == (rr["spec"]["signalName"], "prometheus-alert")
+    assert only["target"] == {"kind": "Pod", "name": "p"}
+    assert only["occurrenceCount"] == 2
+    assert only["lastSeenAt"] == rr["status"]["deduplication"]["lastSeenAt"]
+
+
+def test_status_signals_lists_at_most_twenty_and_says_more_joined(
+    workload_client, kube_api, make_namespace
+):
+    namespace = make_namespace()
+    made = workloads.deployment(kube_api, namespace, "big", replicas=22)
+    crash = unique("KubePodCrashLooping")
+    body = webhook(*(alert(alertname=crash, namespace=namespace, pod=pod) for pod in made.pods))
+    answer = workload_client.post(PROMETHEUS, json=body).get_json()["results"][0]
+    workload_client.post(
+        PROMETHEUS, json=webhook(alert(alertname=crash, namespace=namespace, pod=made.pods[0]))
+    )
+
+    flush_later(workload_client, seconds=10)
+
+    rr = kube_api.get_object(PLURAL, namespace, answer["remediationRequest"]["name"])
+    assert len(rr["status"]["signals"]) == 20
+    assert rr["status"]["signalsTruncated"] is True
+    assert rr["status"]["deduplication"]["occurrenceCount"] == 23

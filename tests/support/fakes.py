@@ -15,8 +15,10 @@ from app.service.ports import (
     Flapping,
     History,
     Observation,
+    Occurrences,
     Ownership,
     Recorded,
+    SignalIdentity,
     StormAggregation,
     StormResource,
     StormScope,
@@ -144,15 +146,16 @@ class FakeKubernetes:
         found = self.storms.get(scope)
         return found if found is not None and resource in found.affected else None
 
+    def signal_of(self, ref: ObjectRef) -> SignalIdentity | None:
+        return None
+
     def write_flapping(self, flapping: Flapping) -> None:
         self.flapping.append(flapping)
 
-    def write_occurrences(
-        self, ref: ObjectRef, *, first_seen_ms: int, last_seen_ms: int, count: int
-    ) -> None:
+    def write_occurrences(self, occurrences: Occurrences) -> None:
         if self.failing:
             raise KubernetesUnavailable("kubernetes patch_status: gave up: HTTP 500")
-        self.statuses.append((ref, count))
+        self.statuses.append((occurrences.ref, occurrences.count))
 
     def write_storm(self, aggregation: StormAggregation) -> None:
         self.statuses.append((aggregation.ref, aggregation.alert_count))

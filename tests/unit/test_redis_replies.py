@@ -12,6 +12,7 @@ from app.adapters.redis_replies import (
     decode_occurrences,
     decode_signal,
     decode_storm,
+    encode_signal,
     rate_limited_ms,
     split_due,
 )
@@ -21,6 +22,8 @@ from app.service.ports import (
     Flapping,
     Occurrences,
     Recorded,
+    SignalCount,
+    SignalIdentity,
     StormAggregation,
     StormDecision,
     StormScope,
@@ -90,10 +93,24 @@ def test_a_take_is_nothing_later_or_the_figures_to_write_now():
 
     assert decode_occurrences([Take.NOTHING], member=member) is None
     assert decode_occurrences([Take.LATER, NOW], member=member) == NOW
-    reply = [Take.NOW, 4, NOW, NOW + 9, b"prod", b"a1b2c3d4", 0]
+    reply = [Take.NOW, 4, NOW, NOW + 9, b"prod", b"a1b2c3d4", 0, 0]
     assert decode_occurrences(reply, member=member) == Occurrences(OWN, 4, NOW, NOW + 9)
-    ended = decode_occurrences([*reply[:-1], 1], member=member)
+    ended = decode_occurrences([*reply[:-2], 1, 0], member=member)
     assert ended == Occurrences(OWN, 4, NOW, NOW + 9, more=True)
+
+
+def test_a_workload_records_distinct_signals_come_newest_first_with_those_left_out():
+    member = storm_tag(StormScope("prod", "HighCPU")) + short_id(FP)
+    crash = SignalIdentity("Crash|Loop", "prometheus-alert", "Pod", "api-1")
+    oom = SignalIdentity("OOMKilled", "kubernetes-event", "Pod", "api-2")
+    signals = [encode_signal(crash), f"2 {NOW}", encode_signal(oom), f"1 {NOW + 5}"]
+    reply = [Take.NOW, 3, NOW, NOW + 5, b"prod", b"a1b2c3d4", 0, 4, *signals]
+
+    written = decode_occurrences(reply, member=member)
+
+    assert isinstance(written, Occurrences)
+    assert written.signals == (SignalCount(oom, 1, NOW + 5), SignalCount(crash, 2, NOW))
+    assert written.signals_truncated == 4
 
 
 def test_a_flapping_take_says_on_or_off_for_the_resource_it_labels():

@@ -13,7 +13,9 @@
 --   the suffix of the fingerprint's own rr-<12 hex>-<suffix>: redis_keys.stored_name()),
 --   d ms when the count last became unwritten to Kubernetes, w ms of the last status write;
 --   xn/xc/xf/xl: an ended resource's last unwritten figures ("<namespace> <name>", count,
---   first and last seen ms), kept for its final status write once the record started anew.
+--   first and last seen ms), kept for its final status write once the record started anew;
+--   with identity.mode workload, g:<signal> "<count> <last seen ms>" for each distinct signal
+--   that joined it (at most 20), gn how many, gt how many more were left out.
 -- A record whose resource has ended (the caller names the ended resources it knows of) answers
 --   nothing: its figures stay the ended resource's, and the signal is a new fingerprint.
 --   A pending claim lives only the claim TTL, so a dead holder never leaves a fingerprint stuck;
@@ -46,11 +48,13 @@
 --          nothing is recorded; else 0 and no bucket key
 -- ARGV[16] the bucket's burst (0 without a bucket)
 -- ARGV[17] number of groups; then per group: its queue member, its signal count n, then per
---          signal 2 values: "<firing 1|0> <claim token> <namespace> <name> <queue member>
+--          signal 3 values: "<firing 1|0> <claim token> <namespace> <name> <queue member>
 --          <name as the record holds it> <ended>" (namespace and name of the resource a
 --          claimer creates; <ended>: the names, as the record would hold them, of resources
 --          the record may point at that have ended, comma-separated, or "-"; none of the
---          seven has a space), and the signal's resource (namespace:Kind:name, any text)
+--          seven has a space), the signal's resource (namespace:Kind:name, any text), and
+--          the signal, "<type>|<kind>|<target name>|<name>", to count among the record's
+--          distinct signals, or "" not to
 -- Reply:   {"l", ms until a token is available} when the caller has no token; else
 --          one entry per signal, in order (redis_replies.ReplyKind names the kinds), then,
 --          without a queue key (Cluster), {"q", due ms, member, ...} when status writes are
@@ -134,13 +138,35 @@ local function has_ended(ended, stored)
 end
 
 -- The record's resource ended: its unwritten figures are kept for its final status write, and
--- the record starts anew (its claim follows).
+-- the record starts anew (its claim follows), its distinct signals too.
 local function retire(key, rec)
   if rec[1] == 'c' and rec[6] then
     redis.call('HSET', key, 'xn', rec[3] .. ' ' .. rec[4], 'xc', rec[8], 'xf', rec[5],
       'xl', rec[9])
   end
-  redis.call('HDEL', key, 's', 't', 'c', 'f', 'l', 'd', 'w', 'ns', 'n')
+  redis.call('HDEL', key, 's', 't', 'c', 'f', 'l', 'd', 'w', 'ns', 'n', 'gn', 'gt')
+  for _, field in ipairs(redis.call('HKEYS', key)) do
+    if string.sub(field, 1, 2) == 'g:' then
+      redis.call('HDEL', key, field)
+    end
+  end
+end
+
+-- Counts one occurrence of a distinct signal of the record (identity.mode workload).
+local function count_signal(key, signal)
+  if signal == '' then
+    return
+  end
+  local field = 'g:' .. signal
+  local seen = redis.call('HGET', key, field)
+  if seen then
+    redis.call('HSET', key, field, (tonumber(string.match(seen, '^%d+')) + 1) .. ' ' .. ARGV[1])
+  elseif tonumber(redis.call('HGET', key, 'gn') or 0) < 20 then
+    redis.call('HSET', key, field, '1 ' .. ARGV[1])
+    redis.call('HINCRBY', key, 'gn', 1)
+  else
+    redis.call('HINCRBY', key, 'gt', 1)
+  end
 end
 
 local function aggregate(key, scope, resource, count, first, scope_member)
@@ -187,7 +213,7 @@ end
 
 -- Returns the signal's reply, and whether its scope's pattern window gained a resource.
 local function firing(key, scope, scope_member, token, namespace, name, stored, ended, resource,
-    member)
+    member, signal)
   local rec = redis.call('HMGET', key, 's', 'r', 'ns', 'n', 'f', 'd', 'w', 'c', 'l')
   local state = rec[1]
   local was = state and (rec[2] and 'r' or 'f')
@@ -208,6 +234,7 @@ local function firing(key, scope, scope_member, token, namespace, name, stored, 
   if rec[2] then
     redis.call('HDEL', key, 'r')
   end
+  count_signal(key, signal)
   local grew = storm_observe(storms, scope, token, resource)
   if state == 'c' or state == 'p' or state == 'a' then
     return duplicate(key, rec, count, first, member), grew
@@ -232,7 +259,7 @@ for _ = 1, tonumber(ARGV[17]) do
       string.match(ARGV[a], '^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$')
     if is_firing == '1' then
       local reply, grew = firing(KEYS[k], scope, scope_member, token, namespace, name, stored,
-        ended, ARGV[a + 1], member)
+        ended, ARGV[a + 1], member, ARGV[a + 2])
       replies[#replies + 1] = reply
       fired = true
       pattern_grew = pattern_grew or grew
@@ -240,7 +267,7 @@ for _ = 1, tonumber(ARGV[17]) do
       replies[#replies + 1] = resolved(KEYS[k], member)
     end
     k = k + 1
-    a = a + 2
+    a = a + 3
   end
   if fired then
     storm_keep(storms, scope, pattern_grew)

@@ -5,9 +5,11 @@
 -- ARGV[1]  now, ms since the epoch
 -- ARGV[2]  least ms between two status writes of one resource
 -- Reply:   {0} nothing to write; {1, due ms} not yet (requeue for then);
---          {2, count, first seen ms, last seen ms, namespace, name, more 0|1} write these now
---          (the name as the record holds it: see record_signals.lua); more: the record has
---          figures of its own to write too (take it again)
+--          {2, count, first seen ms, last seen ms, namespace, name, more 0|1, signals left out,
+--           then per distinct signal (identity.mode workload): its "<type>|<kind>|<target
+--           name>|<name>", its "<count> <last seen ms>"} write these now (the name as the record
+--           holds it: see record_signals.lua); more: the record has figures of its own to
+--           write too (take it again)
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
 local ended = redis.call('HMGET', key, 'xn', 'xc', 'xf', 'xl', 'd')
@@ -15,7 +17,7 @@ if ended[1] then
   redis.call('HDEL', key, 'xn', 'xc', 'xf', 'xl')
   local namespace, name = string.match(ended[1], '^(%S+) (%S+)$')
   local more = ended[5] and 1 or 0
-  return {2, tonumber(ended[2]), tonumber(ended[3]), tonumber(ended[4]), namespace, name, more}
+  return {2, tonumber(ended[2]), tonumber(ended[3]), tonumber(ended[4]), namespace, name, more, 0}
 end
 local rec = redis.call('HMGET', key, 's', 'd', 'w', 'c', 'f', 'l', 'ns', 'n')
 if not rec[1] or not rec[2] then
@@ -30,4 +32,16 @@ if now < due then
 end
 redis.call('HSET', key, 'w', ARGV[1])
 redis.call('HDEL', key, 'd')
-return {2, tonumber(rec[4]), tonumber(rec[5]), tonumber(rec[6]), rec[7], rec[8], 0}
+local reply = {2, tonumber(rec[4]), tonumber(rec[5]), tonumber(rec[6]), rec[7], rec[8], 0, 0}
+if redis.call('HEXISTS', key, 'gn') == 1 then
+  local all = redis.call('HGETALL', key)
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 2) == 'g:' then
+      reply[#reply + 1] = string.sub(all[i], 3)
+      reply[#reply + 1] = all[i + 1]
+    elseif all[i] == 'gt' then
+      reply[8] = tonumber(all[i + 1])
+    end
+  end
+end
+return reply
