@@ -135,6 +135,10 @@ ROWS: list[tuple[str, list[Panel]]] = [
         Panel("Resource index restarts", "Relists after a failed list or watch, by reason.",
               [(per_second("gateway_resource_index_restarts_total", by="reason"), "{{reason}}")],
               "ops", 8),
+        Panel("Workload resolutions", "identity.mode workload: how each signal's workload was "
+              "found (label, lookup, cached...), by result.",
+              [(per_second("gateway_identity_resolutions_total", by="result"), "{{result}}")],
+              "ops"),
     ]),
 ]
 # fmt: on
