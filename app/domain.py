@@ -75,7 +75,7 @@ def controller_of(references: Any, *, namespace: str) -> ResourceRef | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectRef:
     """Where a RemediationRequest lives."""
 

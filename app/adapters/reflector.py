@@ -19,7 +19,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -47,11 +47,21 @@ class WatchFailed(Exception):
         self.retry_after = retry_after
 
 
+class Listing(Protocol):
+    """A list's objects, fetched page by page as they are iterated (never all held at once),
+    and its resourceVersion once they all were; iterating raises WatchFailed."""
+
+    resource_version: str
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        """Yield every object."""
+
+
 class ListWatch(Protocol):
     """The API side of a reflector."""
 
-    def list(self) -> tuple[list[Mapping[str, Any]], str]:
-        """Return every object and the list's resourceVersion; raise WatchFailed."""
+    def list(self) -> Listing:
+        """Return every object, to be iterated."""
 
     def watch(self, version: str, *, timeout: int, read_timeout: float) -> Iterator[Event]:
         """Yield the watch's events from `version`; raise WatchFailed."""
@@ -60,8 +70,8 @@ class ListWatch(Protocol):
 class Store(Protocol):
     """The memory side of a reflector."""
 
-    def replace(self, objects: Iterable[Mapping[str, Any]], version: str) -> None:
-        """Replace everything with a list's objects."""
+    def replace(self, listing: Listing) -> None:
+        """Replace everything with a list's objects (iterating it)."""
 
     def apply(self, kind: str, obj: Mapping[str, Any]) -> None:
         """Apply one ADDED, MODIFIED, DELETED or BOOKMARK event."""
@@ -127,8 +137,9 @@ class Reflector:
         )
 
     def _list_and_watch(self, stop: threading.Event) -> None:
-        objects, version = self._source.list()
-        self._store.replace(objects, version)
+        listing = self._source.list()
+        self._store.replace(listing)
+        version = listing.resource_version
         self._store.set_synced(self._proven)
         while not stop.is_set():
             version = self._watch(version, stop)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import kubernetes.client as k8s
 
-from app.adapters.reflector import Reflector, Timing
+from app.adapters.reflector import Listing, Reflector, Timing
 from app.adapters.rr_source import RemediationRequestSource
 from app.adapters.rr_table import Table
 from app.domain import ObjectRef
@@ -137,16 +137,16 @@ class ResourceIndex:
         )
         reflector.run(stop)
 
-    def replace(self, objects: Iterable[Mapping[str, Any]], version: str) -> None:
-        """Replace the table with a list's objects."""
+    def replace(self, listing: Listing) -> None:
+        """Replace the table with a list's objects, read a page at a time."""
         table = Table()
         start = self._window_start()
-        for obj in objects:
+        for obj in listing:
             table.put(obj, window_start_ms=start)
         with self._lock:
             self._table = table
             self._seen = None
-            self._saw({"metadata": {"resourceVersion": version}})
+            self._saw({"metadata": {"resourceVersion": listing.resource_version}})
 
     def apply(self, kind: str, obj: Mapping[str, Any]) -> None:
         """Apply one watch event; now and then forget what ended before the window."""

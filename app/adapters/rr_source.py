@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,25 +27,20 @@ class RemediationRequestSource:
         self._custom = k8s.CustomObjectsApi(api)
         self._timeout = timeout
 
-    def list(self) -> tuple[list[Mapping[str, Any]], str]:
-        """Return every managed RemediationRequest and the list's resourceVersion."""
-        objects: list[Mapping[str, Any]] = []
-        token: str | None = None
-        with _failures("list"):
-            while True:
-                page: Any = self._custom.list_cluster_custom_object(
-                    GROUP,
-                    VERSION,
-                    PLURAL,
-                    label_selector=SELECTOR,
-                    limit=PAGE,
-                    _continue=token,
-                    _request_timeout=self._timeout,
-                )
-                objects.extend(page.get("items") or [])
-                token = (page.get("metadata") or {}).get("continue")
-                if not token:
-                    return objects, str(page["metadata"]["resourceVersion"])
+    def list(self) -> PagedListing:
+        """Return every managed RemediationRequest, fetched a page at a time as iterated."""
+        return PagedListing(self._page)
+
+    def _page(self, token: str | None) -> Any:
+        return self._custom.list_cluster_custom_object(
+            GROUP,
+            VERSION,
+            PLURAL,
+            label_selector=SELECTOR,
+            limit=PAGE,
+            _continue=token,
+            _request_timeout=self._timeout,
+        )
 
     def watch(
         self, version: str, *, timeout: int, read_timeout: float
@@ -71,6 +66,25 @@ class RemediationRequestSource:
                         yield json.loads(line)
             finally:
                 response.release_conn()
+
+
+class PagedListing:
+    """A paginated list: one page in memory at a time; its resourceVersion once iterated."""
+
+    def __init__(self, fetch: Callable[[str | None], Any]) -> None:
+        self._fetch = fetch
+        self.resource_version = ""
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        token: str | None = None
+        with _failures("list"):
+            while True:
+                page = self._fetch(token)
+                yield from page.get("items") or []
+                token = (page.get("metadata") or {}).get("continue")
+                if not token:
+                    self.resource_version = str(page["metadata"]["resourceVersion"])
+                    return
 
 
 @contextmanager

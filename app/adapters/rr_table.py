@@ -135,15 +135,17 @@ def newest_first(entries: Iterable[Entry]) -> list[Entry]:
 
 
 class Table:
-    """Entries by fingerprint and storms by scope, with each resource's place by its key."""
+    """Entries by fingerprint and storms by scope, with each resource's fingerprint by ref."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, dict[ObjectRef, Entry]] = {}
+        # Nearly every fingerprint has one resource: a tuple costs less than a dict.
+        self.entries: dict[str, tuple[Entry, ...]] = {}
         self.storms: dict[tuple[str, str], dict[ObjectRef, StormResource]] = {}
-        self._places: dict[ObjectRef, tuple[str, tuple[str, str] | None]] = {}
+        self._fingerprints: dict[ObjectRef, str] = {}
+        self._scopes: dict[ObjectRef, tuple[str, str]] = {}
 
     def __len__(self) -> int:
-        return len(self._places)
+        return len(self._fingerprints)
 
     def put(self, item: Mapping[str, Any], *, window_start_ms: int) -> None:
         """Hold what `item` says now (an ended resource only within the window)."""
@@ -154,38 +156,44 @@ class Table:
         self.remove(entry.ref)
         if entry.ended_ms is not None and entry.ended_ms < window_start_ms:
             return
-        self.entries.setdefault(fingerprint, {})[entry.ref] = entry
+        self.entries[fingerprint] = (*self.entries.get(fingerprint, ()), entry)
+        self._fingerprints[entry.ref] = fingerprint
         storm = read_storm(item)
         if storm is not None:
             self.storms.setdefault(storm[0], {})[entry.ref] = storm[1]
-        self._places[entry.ref] = (fingerprint, storm[0] if storm else None)
+            self._scopes[entry.ref] = storm[0]
         self._bound(fingerprint)
 
     def remove(self, ref: ObjectRef) -> None:
         """Forget one resource."""
-        place = self._places.pop(ref, None)
-        if place is None:
+        fingerprint = self._fingerprints.pop(ref, None)
+        if fingerprint is None:
             return
-        fingerprint, scope = place
-        _drop(self.entries, fingerprint, ref)
+        rest = tuple(e for e in self.entries.get(fingerprint, ()) if e.ref != ref)
+        if rest:
+            self.entries[fingerprint] = rest
+        else:
+            self.entries.pop(fingerprint, None)
+        scope = self._scopes.pop(ref, None)
         if scope is not None:
             _drop(self.storms, scope, ref)
 
     def entry(self, ref: ObjectRef) -> Entry | None:
         """One resource's entry, if held."""
-        place = self._places.get(ref)
-        return None if place is None else self.entries.get(place[0], {}).get(ref)
+        fingerprint = self._fingerprints.get(ref)
+        found = self.entries.get(fingerprint, ()) if fingerprint is not None else ()
+        return next((e for e in found if e.ref == ref), None)
 
     def of(self, fingerprint: str) -> list[Entry]:
         """A fingerprint's resources, newest first."""
-        return newest_first(self.entries.get(fingerprint, {}).values())
+        return newest_first(self.entries.get(fingerprint, ()))
 
     def prune(self, *, window_start_ms: int) -> None:
         """Forget the resources that ended before the window."""
         stale = [
-            ref
-            for by_ref in self.entries.values()
-            for ref, entry in by_ref.items()
+            entry.ref
+            for found in self.entries.values()
+            for entry in found
             if entry.ended_ms is not None and entry.ended_ms < window_start_ms
         ]
         for ref in stale:

@@ -59,7 +59,7 @@ class StormResource:
     ended_ms: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SignalIdentity:
     """Which signal joined a resource: its name, type and the object it named."""
 

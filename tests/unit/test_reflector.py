@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.adapters.reflector import Reflector, Restart, Timing, WatchFailed
+from app.adapters.reflector import Listing, Reflector, Restart, Timing, WatchFailed
 from app.metrics import INDEX_RESTART_REASONS
 from app.pacing import Backoff
 
@@ -41,6 +41,15 @@ class Stop(threading.Event):
         return self.is_set()
 
 
+class Listed:
+    """An empty list at resourceVersion 10."""
+
+    resource_version = "10"
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        return iter(())
+
+
 class FakeApi:
     """Answers lists and watches from scripts; a watch is a list of events or an exception."""
 
@@ -49,12 +58,12 @@ class FakeApi:
         self.calls: list[str] = []
         self.timeouts: list[int] = []
 
-    def list(self) -> tuple[list[Mapping[str, Any]], str]:
+    def list(self) -> Listed:
         self.calls.append("list")
         outcome = self.lists.pop(0) if self.lists else None
         if isinstance(outcome, Exception):
             raise outcome
-        return [], "10"
+        return Listed()
 
     def watch(self, version: str, *, timeout: int, read_timeout: float) -> Iterator[Any]:
         self.calls.append(f"watch@{version}")
@@ -72,8 +81,9 @@ class Memory:
         self.synced: list[bool] = []
         self.applied: list[str] = []
 
-    def replace(self, objects: Any, version: str) -> None:
-        self.applied.append(f"replace@{version}")
+    def replace(self, listing: Listing) -> None:
+        list(listing)
+        self.applied.append(f"replace@{listing.resource_version}")
 
     def apply(self, kind: str, obj: Mapping[str, Any]) -> None:
         self.applied.append(kind)
