@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-import backoff
-import urllib3
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from app.adapters.breaker import CircuitBreaker
+from app.adapters.kube_calls import CallRecorder, Calls, CircuitOpen, Transient
 from app.adapters.owner_refs import ACCEPT, LOOKUPS, read_ownership
 from app.domain import ObjectRef, ResourceRef, rfc3339
 from app.service.errors import KubernetesUnavailable, MissingPermission
@@ -30,24 +28,8 @@ from app.service.ports import (
 GROUP = "remediation.kubernaut.io"
 VERSION = "v1alpha1"
 PLURAL = "remediationrequests"
-TRANSIENT_CODES = frozenset({429, 500, 502, 503, 504})
-MAX_RETRY_AFTER = 10.0
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-CallRecorder = Callable[[str, str], None]
-
-
-class _CircuitOpen(Exception):
-    """The breaker is open: the call was not made."""
-
-
-class _Transient(Exception):
-    """A failure worth retrying; carries the server's Retry-After when it sent one."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
 
 
 # What the gateway uses of the client, which imports each API class and model on first use
@@ -93,20 +75,6 @@ def _in_pod() -> bool:
     return Path(k8s_config.incluster_config.SERVICE_TOKEN_FILENAME).exists()
 
 
-def _wait_gen(*, base: float = 0.05, cap: float = 1.0) -> Generator[float, Any, None]:
-    """Yield the server's Retry-After when given, else capped exponential with full jitter."""
-    attempt = 0
-    exc = yield 0.0
-    while True:
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            delay = min(float(retry_after), MAX_RETRY_AFTER)
-        else:
-            delay = random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311 - jitter
-        attempt += 1
-        exc = yield delay
-
-
 def _rfc3339(ms: int) -> str:
     return rfc3339(datetime.fromtimestamp(ms / 1000, UTC))
 
@@ -129,15 +97,6 @@ class OwnWrites(Protocol):
         """Hold a resource this process has just created (its own write)."""
 
 
-def retry_after_header(exc: ApiException) -> float | None:
-    """Return the seconds of an API error's Retry-After header, if it has a usable one."""
-    value = (exc.headers or {}).get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
 class KubernetesApi:
     """Creates RemediationRequests and reads namespaces, within a retry budget per call."""
 
@@ -158,9 +117,7 @@ class KubernetesApi:
         self._core = k8s.CoreV1Api(api)
         self._version = k8s.VersionApi(api)
         self._timeout = timeout
-        self._budget = retry_budget
-        self._record = record or (lambda operation, code: None)
-        self._on_retry = on_retry or (lambda operation: None)
+        self._calls = Calls(breaker=breaker, budget=retry_budget, record=record, on_retry=on_retry)
         self.breaker = breaker
 
     def create(self, body: Mapping[str, Any]) -> ObjectRef:
@@ -172,7 +129,7 @@ class KubernetesApi:
             nonlocal attempts
             attempts += 1
             try:
-                made: Any = self._call(
+                made: Any = self._calls.call(
                     "create",
                     lambda: self._custom.create_namespaced_custom_object(
                         GROUP,
@@ -191,13 +148,13 @@ class KubernetesApi:
                     self._index.created(made)
             return ObjectRef(namespace, name)
 
-        return self._retrying("create", attempt)
+        return self._calls.retrying("create", attempt)
 
     def list_labelled(self, namespace: str, selector: str) -> list[Mapping[str, Any]]:
         """Return the RemediationRequests of a namespace that match a label selector."""
-        listed: Any = self._retrying(
+        listed: Any = self._calls.retrying(
             "list",
-            lambda: self._call(
+            lambda: self._calls.call(
                 "list",
                 lambda: self._custom.list_namespaced_custom_object(
                     GROUP,
@@ -248,9 +205,9 @@ class KubernetesApi:
         status.flapping: two merge patches, made only when flapping starts or stops."""
         label = "true" if flapping.flapping else None
         patch = {"metadata": {"labels": {"kubernaut.io/flapping": label}}}
-        self._retrying(
+        self._calls.retrying(
             "patch",
-            lambda: self._call(
+            lambda: self._calls.call(
                 "patch",
                 lambda: self._custom.patch_namespaced_custom_object(
                     GROUP,
@@ -272,9 +229,9 @@ class KubernetesApi:
 
     def _patch_status(self, ref: ObjectRef, status: Mapping[str, Any]) -> None:
         patch = {"status": dict(status)}
-        self._retrying(
+        self._calls.retrying(
             "patch_status",
-            lambda: self._call(
+            lambda: self._calls.call(
                 "patch_status",
                 lambda: self._custom.patch_namespaced_custom_object_status(
                     GROUP,
@@ -293,7 +250,7 @@ class KubernetesApi:
 
         def attempt() -> Mapping[str, str] | None:
             try:
-                namespace = self._call(
+                namespace = self._calls.call(
                     "get_namespace",
                     lambda: self._core.read_namespace(name, _request_timeout=self._timeout),
                 )
@@ -303,7 +260,7 @@ class KubernetesApi:
                 raise
             return dict((namespace.metadata and namespace.metadata.labels) or {})
 
-        return self._retrying("get_namespace", attempt)
+        return self._calls.retrying("get_namespace", attempt)
 
     def ownership(self, ref: ResourceRef) -> Ownership:
         """Return whether a Pod, ReplicaSet or Job exists and its controller (a GET of its
@@ -313,7 +270,9 @@ class KubernetesApi:
 
         def attempt() -> Ownership:
             try:
-                return self._call(lookup.operation, lambda: read_ownership(self._get(path), ref))
+                return self._calls.call(
+                    lookup.operation, lambda: read_ownership(self._get(path), ref)
+                )
             except ApiException as exc:
                 if exc.status == 404:
                     return Ownership(exists=False)
@@ -321,7 +280,7 @@ class KubernetesApi:
                     raise MissingPermission(lookup.permission) from exc
                 raise
 
-        return self._retrying(lookup.operation, attempt)
+        return self._calls.retrying(lookup.operation, attempt)
 
     def _get(self, path: str) -> Any:
         """GET a path of the API as the client's typed methods do; return the decoded JSON."""
@@ -343,7 +302,7 @@ class KubernetesApi:
         answer the client's model would reject must not fail readiness with a traceback.
         """
         try:
-            answer: Any = self._call(
+            answer: Any = self._calls.call(
                 "version",
                 lambda: self._version.get_code(
                     _preload_content=False, _request_timeout=self._timeout
@@ -352,7 +311,7 @@ class KubernetesApi:
         except ApiException as exc:
             # Only the status: the exception's text carries the server's headers and body.
             raise KubernetesUnavailable(f"kubernetes: HTTP {exc.status}") from exc
-        except (_Transient, _CircuitOpen) as exc:
+        except (Transient, CircuitOpen) as exc:
             raise KubernetesUnavailable(f"kubernetes: {exc}") from exc
         try:
             version = json.loads(answer.data)
@@ -360,59 +319,3 @@ class KubernetesApi:
             version = None
         if not isinstance(version, dict):
             raise KubernetesUnavailable("kubernetes: /version did not answer a JSON object")
-
-    def _call(self, operation: str, call: Callable[[], T]) -> T:
-        """Make one API call through the breaker; turn transient failures into _Transient."""
-        if not self.breaker.allow():
-            self._record(operation, "circuit_open")
-            raise _CircuitOpen("circuit breaker open")
-        try:
-            result = call()
-        except ApiException as exc:
-            self._record(operation, str(exc.status))
-            transient = exc.status in TRANSIENT_CODES
-            # Throttling (429) means the API is alive and busy: backoff absorbs it.
-            self.breaker.record(success=exc.status < 500)
-            if transient:
-                raise _Transient(f"HTTP {exc.status}", retry_after_header(exc)) from exc
-            raise
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            self._record(operation, "error")
-            self.breaker.record(success=False)
-            raise _Transient(type(exc).__name__) from exc
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            # An answer the client cannot read (a proxy's HTML page, a malformed body).
-            self._record(operation, "malformed")
-            self.breaker.record(success=False)
-            raise _Transient(f"unexpected answer ({type(exc).__name__})") from exc
-        self._record(operation, "ok")
-        self.breaker.record(success=True)
-        return result
-
-    def _retried(self, operation: str, details: Any) -> None:
-        self._on_retry(operation)
-        log.info(
-            "retrying kubernetes %s after %s (attempt %d)",
-            operation,
-            details.get("exception"),
-            details["tries"],
-        )
-
-    def _retrying(self, operation: str, attempt: Callable[[], T]) -> T:
-        retrying = backoff.on_exception(
-            _wait_gen,
-            _Transient,
-            max_time=self._budget,
-            jitter=None,
-            on_backoff=lambda details: self._retried(operation, details),
-        )(attempt)
-        try:
-            return retrying()
-        except _Transient as exc:
-            raise KubernetesUnavailable(f"kubernetes {operation}: gave up: {exc}") from exc
-        except _CircuitOpen as exc:
-            raise KubernetesUnavailable(f"kubernetes {operation}: {exc}") from exc
-        except ApiException as exc:
-            raise KubernetesUnavailable(
-                f"kubernetes {operation}: rejected: HTTP {exc.status} {exc.reason}"
-            ) from exc

@@ -12,7 +12,8 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
-from app.adapters.kubernetes import GROUP, PLURAL, VERSION, retry_after_header
+from app.adapters.kube_calls import retry_after_header
+from app.adapters.kubernetes import GROUP, PLURAL, VERSION
 from app.adapters.reflector import Restart, WatchFailed
 from app.domain import MANAGED_BY
 

@@ -21,6 +21,7 @@ from app.domain import (
     unique_id,
 )
 from app.service.classify import Classifier
+from app.service.creation import Creation, identity_of
 from app.service.errors import ServiceError
 from app.service.normalize import alert_signals, event_signal
 from app.service.ports import (
@@ -29,16 +30,12 @@ from app.service.ports import (
     Recorded,
     RemediationRequests,
     ResourceHistory,
-    SignalIdentity,
     SignalStore,
-    StormResource,
     StormScope,
 )
 from app.service.resource import (
-    Storm,
     affected_resource,
     new_name,
-    remediation_request,
 )
 from app.service.workloads import WorkloadIdentity
 
@@ -72,15 +69,19 @@ class IngestService:
     ) -> None:
         self._identity = identity
         self._store = store
-        self._storm_settings = config.storms
-        self._rrs = remediation_requests
         self._history = history
-        self._observe_recurrence = observe_recurrence or (lambda: None)
         self._classifier = classifier
         self._config = config
         self._clock = clock
         self._observe = observe or (lambda counts: None)
-        self._observe_storm = observe_storm or (lambda storm_type: None)
+        self._creation = Creation(
+            store=store,
+            remediation_requests=remediation_requests,
+            history=history,
+            storms=config.storms,
+            observe_storm=observe_storm or (lambda storm_type: None),
+            observe_recurrence=observe_recurrence or (lambda: None),
+        )
 
     def alertmanager(
         self,
@@ -165,7 +166,9 @@ class IngestService:
                 result = Result(signal.fingerprint, Outcome.IGNORED, reason=signal.ignored)
             elif done.kind == "claimed" and plan.classification:
                 try:
-                    result = self._create(signal, plan, plan.classification, done, now=now)
+                    result = self._creation.create(
+                        signal, plan.observation, plan.classification, done, now=now
+                    )
                 except ServiceError:
                     self._give_back(
                         [
@@ -200,7 +203,7 @@ class IngestService:
             ref=ObjectRef(classification.namespace, new_name(signal.fingerprint)),
             resource=affected_resource(signal),
             ended=tuple(ref.name for ref in ended),
-            signal=_identity_of(signal) if signal.workload is not None else None,
+            signal=identity_of(signal) if signal.workload is not None else None,
         )
         return _Plan(observation, classification)
 
@@ -214,21 +217,6 @@ class IngestService:
                     "could not give a claim back; it expires after the claim TTL",
                     extra={"fingerprint": observation.fingerprint},
                 )
-
-    def _create(
-        self,
-        signal: Signal,
-        plan: _Plan,
-        classification: Classification,
-        claim: Recorded,
-        *,
-        now: datetime,
-    ) -> Result:
-        """Create the resource of a claimed fingerprint: its scope's storm resource when it
-        tipped the scope, else its own (or adopt the active one Kubernetes has)."""
-        if claim.storm.kind == "tipped":
-            return self._create_storm(signal, plan.observation, classification, claim, now=now)
-        return self._create_or_adopt(signal, plan.observation, classification, claim, now=now)
 
     def _log(self, signals: Sequence[Signal], results: list[Result], *, started: float) -> None:
         """A line per signal that made or joined a resource (rare, and worth reading); the
@@ -261,93 +249,6 @@ class IngestService:
                 },
             )
 
-    def _create_storm(
-        self,
-        signal: Signal,
-        claimed: Observation,
-        classification: Classification,
-        claim: Recorded,
-        *,
-        now: datetime,
-    ) -> Result:
-        """Create the storm resource of the scope this signal tipped into a storm."""
-        storm = claim.storm
-        window = self._storm_settings.window(storm.storm_type)
-        body = _body(
-            signal,
-            classification,
-            claim,
-            name=claimed.ref.name,
-            now=now,
-            storm=Storm(storm.storm_type, window, storm.affected),
-        )
-        try:
-            ref = self._rrs.create(body)
-        except ServiceError:
-            self._store.settle_storm(claimed.scope, token=claimed.token, created=False)
-            raise
-        self._store.settle_storm(claimed.scope, token=claimed.token, created=True)
-        self._observe_storm(storm.storm_type)
-        self._store.confirm(claimed, now_ms=_ms(now), ref=ref)
-        log.info("storm detected", extra={"stormType": storm.storm_type, "resource": ref.name})
-        return Result(signal.fingerprint, Outcome.CREATED, ref, claim.occurrence_count)
-
-    def _create_or_adopt(
-        self,
-        signal: Signal,
-        claimed: Observation,
-        classification: Classification,
-        claim: Recorded,
-        *,
-        now: datetime,
-    ) -> Result:
-        """Adopt the fingerprint's active resource if Kubernetes has one; join its scope's
-        storm if Kubernetes has one that lists it (Redis lost it); else create one, naming
-        the fingerprint's resources that ended lately (recurrence)."""
-        namespace = classification.namespace
-        history = self._history.history(signal.fingerprint, namespace=namespace)
-        active = history.active
-        if not active:
-            storm = self._history.storm(claimed.scope, claimed.resource, namespace=namespace)
-            if storm is not None:
-                return self._join_storm(signal, claimed, storm, claim, now=now)
-        if active:
-            ref, outcome = active.ref, Outcome.DUPLICATE
-        else:
-            ended = [e.ref.name for e in history.ended]
-            body = _body(signal, classification, claim, name=claimed.ref.name, now=now, ended=ended)
-            ref, outcome = self._rrs.create(body), Outcome.CREATED
-            if ended:
-                self._observe_recurrence()
-        count = self._store.confirm(claimed, now_ms=_ms(now), ref=ref, adopted=active)
-        if count is None:
-            log.warning(
-                "dedup claim was taken over while creating; a second resource may exist",
-                extra={"fingerprint": signal.fingerprint, "resource": ref.name},
-            )
-        # The creator's own occurrence is the claim's; an adoption continues the resource's count.
-        mine = count if active and count else claim.occurrence_count
-        return Result(signal.fingerprint, outcome, ref, mine)
-
-    def _join_storm(
-        self,
-        signal: Signal,
-        claimed: Observation,
-        storm: StormResource,
-        claim: Recorded,
-        *,
-        now: datetime,
-    ) -> Result:
-        """Aggregate a signal into its scope's storm as Kubernetes holds it."""
-        count = self._store.join_storm(claimed, storm, now_ms=_ms(now))
-        log.info(
-            "signal joined a storm Redis had lost",
-            extra={"fingerprint": signal.fingerprint, "resource": storm.ref.name},
-        )
-        return Result(
-            signal.fingerprint, Outcome.AGGREGATED, storm.ref, count or claim.occurrence_count
-        )
-
 
 @dataclass(frozen=True)
 class _Plan:
@@ -362,34 +263,6 @@ _OUTCOMES = {
     "aggregated": Outcome.AGGREGATED,
     "resolved": Outcome.RESOLVED,
 }
-
-
-def _body(
-    signal: Signal,
-    classification: Classification,
-    claim: Recorded,
-    *,
-    name: str,
-    now: datetime,
-    storm: Storm | None = None,
-    ended: Sequence[str] = (),
-) -> dict[str, Any]:
-    return remediation_request(
-        signal,
-        classification,
-        name=name,
-        received_at=now,
-        first_seen=datetime.fromtimestamp(claim.first_seen_ms / 1000, UTC),
-        occurrence_count=claim.occurrence_count or 1,
-        storm=storm,
-        ended=ended,
-    )
-
-
-def _identity_of(signal: Signal) -> SignalIdentity:
-    """What status.signals says of a signal: its name, type and the object it named."""
-    target = signal.target
-    return SignalIdentity(signal.name, signal.signal_type.value, target.kind, target.name)
 
 
 def _ms(moment: datetime) -> int:
