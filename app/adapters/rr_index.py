@@ -85,14 +85,18 @@ class ResourceIndex:
 
     def ended_refs(self, fingerprint: str, scope: StormScope) -> tuple[ObjectRef, ...] | Unknown:
         """Resources a fingerprint's record may point at that have ended: its own, and its
-        scope's storm resources."""
+        scope's storm resources. On the path of every firing signal: no sorting, no copy."""
+        if not self._synced:
+            return UNKNOWN
+        own = self._table.entries.get(fingerprint, ())
+        storms = self._table.storms.get((scope.namespace, scope.signal_name))
+        if not storms and not any(e.ended_ms is not None for e in own):
+            return ()
         with self._lock:
-            if not self._synced:
-                return UNKNOWN
-            own = [e.ref for e in self._table.of(fingerprint) if e.ended_ms is not None]
-            storms = self._table.storms.get((scope.namespace, scope.signal_name), {})
-            storm = [ref for ref, s in storms.items() if s.ended_ms is not None]
-        return (*own, *storm)
+            ended = [e.ref for e in own if e.ended_ms is not None]
+            if storms:
+                ended += [ref for ref, s in list(storms.items()) if s.ended_ms is not None]
+        return tuple(ended)
 
     def storm(self, scope: StormScope, resource: str) -> StormResource | Unknown | None:
         """The scope's newest active storm resource that lists `resource`, if any."""

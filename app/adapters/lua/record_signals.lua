@@ -118,8 +118,9 @@ local function resolved(key, member)
     flap_due(flapping_note(flapping, key, 'r', false, '-'), member)
     return {'n'}
   end
-  local was = rec[6] and 'r' or 'f'
-  flap_due(flapping_note(flapping, key, 'r', was, backing(rec[4], rec[2], rec[3])), member)
+  if not rec[6] then  -- a repeated resolve changes nothing
+    flap_due(flapping_note(flapping, key, 'r', 'f', backing(rec[4], rec[2], rec[3])), member)
+  end
   redis.call('HSET', key, 'r', ARGV[1])
   return {'r', tonumber(rec[1] or 0), rec[2], rec[3], rec[4], tonumber(rec[5] or 0)}
 end
@@ -216,8 +217,12 @@ local function firing(key, scope, scope_member, token, namespace, name, stored, 
     member, signal)
   local rec = redis.call('HMGET', key, 's', 'r', 'ns', 'n', 'f', 'd', 'w', 'c', 'l')
   local state = rec[1]
-  local was = state and (rec[2] and 'r' or 'f')
-  flap_due(flapping_note(flapping, key, 'f', was, backing(state, rec[3], rec[4])), member)
+  -- A record that says firing (no resolve since) needs no look at its state changes: the
+  -- change is to firing, and only a record that is gone or resolved can have one.
+  if not state or rec[2] then
+    local was = state and 'r'
+    flap_due(flapping_note(flapping, key, 'f', was, backing(state, rec[3], rec[4])), member)
+  end
   if (state == 'c' or state == 'a') and has_ended(ended, rec[4]) then
     retire(key, rec)
     state = nil
