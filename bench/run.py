@@ -160,7 +160,7 @@ def bench(mode: Mode) -> dict[str, Any]:
     """Run every scenario in `mode`; return all figures (the JSON document)."""
     started = time.monotonic()
     with _workspace() as (state, exits):
-        stack = Stack(state, exits)
+        stack = Stack(state, exits, workers=mode.workers)
         scenarios, figures = measure_all(stack, mode)
         redis_version = stack.redis.info("server")["redis_version"]
         results: dict[str, Any] = {
@@ -168,7 +168,7 @@ def bench(mode: Mode) -> dict[str, Any]:
             "mode": mode.name,
             "machine": machine() | {"redis": redis_version},
             "settings": {
-                "workers": stack.defaults.workers,
+                "workers": stack.workers,
                 "threads": stack.defaults.threads,
                 "worker_class": "gthread",
                 "wrk_connections": CONNECTIONS,

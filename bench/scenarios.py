@@ -23,6 +23,8 @@ class Mode:
     monitor_seconds: float
     # Fingerprints whose records are measured once active (a multiple of 50).
     active_sample: int
+    # Worker processes of every server (None: the gateway's default, as the chart runs it).
+    workers: int | None = None
 
 
 MODES = {
@@ -34,8 +36,15 @@ MODES = {
     ),
     # A quarter second each: enough for wrk to complete requests even on a loaded machine
     # (a 50-alert request takes well under 100 ms), and no figure of it means anything.
+    # One worker per server: it starts five servers at once, each worker an interpreter.
     "smoke": Mode(
-        "smoke", seconds=0.25, runs=1, rss_half=200, monitor_seconds=0.1, active_sample=50
+        "smoke",
+        seconds=0.25,
+        runs=1,
+        rss_half=200,
+        monitor_seconds=0.1,
+        active_sample=50,
+        workers=1,
     ),
 }
 

@@ -22,10 +22,13 @@ from tests.support.sandbox import NAMESPACES, chart_crds
 class Stack:
     """The servers of one run; `defaults` are the settings the gateway runs with."""
 
-    def __init__(self, state: Path, exits: contextlib.ExitStack) -> None:
+    def __init__(
+        self, state: Path, exits: contextlib.ExitStack, *, workers: int | None = None
+    ) -> None:
         self.state = state
         self._exits = exits
         self.defaults = Config()
+        self.workers = workers or self.defaults.workers
         self.redis_server = RedisServer(workdir=state / "redis").start()
         exits.callback(self.redis_server.stop)
         self.redis: redis.Redis = self.redis_server.client()
@@ -64,7 +67,7 @@ class Stack:
                 state=self.state,
                 redis_url=self.redis_server.url,
                 kubeconfig=self.kubeconfig,
-                **settings,
+                **{"GATEWAY_WORKERS": str(self.workers), **settings},
             )
         )
 
@@ -84,7 +87,7 @@ class Stack:
             processes.ceiling(
                 port=free_port(),
                 state=self.state,
-                workers=self.defaults.workers,
+                workers=self.workers,
                 threads=self.defaults.threads,
             )
         )
