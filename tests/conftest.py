@@ -164,3 +164,19 @@ def indexed(make_client) -> Iterator[Callable[..., FlaskClient]]:
     yield make
     for stop in stops:
         stop.set()
+
+
+# The modules that take longest (real servers, timers) start first: pytest-xdist hands each
+# worker the next module as it frees up, so a slow module left to the end would run alone.
+SLOW_FIRST = ("e2e/", "integration/test_bench_smoke.py", "integration/test_index_faults.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order slow modules first, keeping each module's tests together and in order."""
+    root = Path(__file__).parent
+
+    def slow_first(item: pytest.Item) -> int:
+        path = item.path.relative_to(root).as_posix()
+        return 0 if path.startswith(SLOW_FIRST) else 1
+
+    items.sort(key=slow_first)
