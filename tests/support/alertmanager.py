@@ -17,17 +17,17 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import requests
 import yaml
 
-from tests.support.processes import free_port, stop_process
+from tests.support.local_http import LocalHttp
+from tests.support.processes import NotReady, answers_ok, ensure_tool, free_port, stop_process
 
 BINARY = os.environ.get("ALERTMANAGER_BIN", "/usr/bin/prometheus-alertmanager")
-ENSURE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "ensure-alertmanager.sh"
 
 # Fast notifications for tests. Alertmanager 0.25 only rejects zero group_interval and
 # repeat_interval (any positive duration is accepted); a flush happens every group_interval, and
@@ -40,17 +40,7 @@ REPEAT_INTERVAL = "500ms"
 
 def ensure_installed() -> str:
     """Return the binary's path, installing the package first when it is missing."""
-    if os.access(BINARY, os.X_OK):
-        return BINARY
-    result = subprocess.run(
-        [str(ENSURE_SCRIPT)], capture_output=True, text=True, timeout=600, check=False
-    )
-    if result.returncode != 0 or not os.access(BINARY, os.X_OK):
-        raise RuntimeError(
-            f"{BINARY} is missing and {ENSURE_SCRIPT.name} could not install it "
-            f"(exit {result.returncode}):\n{result.stdout}{result.stderr}"
-        )
-    return BINARY
+    return ensure_tool(BINARY, "ensure-alertmanager.sh")
 
 
 def webhook_receiver(name: str, url: str, *, token: str = "") -> dict[str, Any]:
@@ -159,22 +149,13 @@ class Alertmanager:
         raise AssertionError(f"Alertmanager did not start:\n{self.log_tail()}")
 
     def _wait_ready(self) -> bool:
-        """Poll /-/ready until 200 (True) or the process exits (False); fail at the deadline."""
+        """Wait for /-/ready: True once it answers, False if the process exits first."""
         assert self.process is not None
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return True
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError(
-            f"Alertmanager not ready within {self.start_timeout}s:\n{self.log_tail()}"
-        )
+        try:
+            return answers_ok(f"{self.url}/-/ready", self.process, timeout=self.start_timeout)
+        except NotReady as exc:
+            self.stop()
+            raise AssertionError(f"Alertmanager {exc}:\n{self.log_tail()}") from None
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -219,30 +200,14 @@ class Delivery:
         return results
 
 
-class WebhookRecorder:
+class WebhookRecorder(LocalHttp):
     """A forwarding HTTP server: Alertmanager -> recorder -> gateway, recording each answer."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self._lock = threading.Lock()
         self._deliveries: list[Delivery] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> WebhookRecorder:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(self._handler())
 
     def deliveries(self, **group_labels: str) -> list[Delivery]:
         """Return the deliveries of the group with these labels, oldest first."""

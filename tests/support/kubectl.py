@@ -14,24 +14,15 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
+from tests.support.processes import ensure_tool
+
 BINARY = os.environ.get("KUBECTL_BIN", "/usr/bin/kubectl")
-ENSURE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "ensure-kubectl.sh"
 TIMEOUT = 30.0
 
 
 def ensure_installed() -> str:
     """Return kubectl's path, installing the package first when it is missing."""
-    if os.access(BINARY, os.X_OK):
-        return BINARY
-    result = subprocess.run(
-        [str(ENSURE_SCRIPT)], capture_output=True, text=True, timeout=600, check=False
-    )
-    if result.returncode != 0 or not os.access(BINARY, os.X_OK):
-        raise RuntimeError(
-            f"{BINARY} is missing and {ENSURE_SCRIPT.name} could not install it "
-            f"(exit {result.returncode}):\n{result.stdout}{result.stderr}"
-        )
-    return BINARY
+    return ensure_tool(BINARY, "ensure-kubectl.sh")
 
 
 def environ(home: Path) -> dict[str, str]:

@@ -12,9 +12,11 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
 
 # What makes coverage trace a Python subprocess (the test suite measures some of its own).
 _COVERAGE_PREFIXES = ("COVERAGE_", "COV_CORE_")
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 def free_port() -> int:
@@ -36,18 +38,41 @@ class NotReady(RuntimeError):
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], *, timeout: float) -> None:
     """Poll /readyz until it answers 200; raise NotReady if the process exits or time runs out."""
+    if not answers_ok(f"{url}/readyz", process, timeout=timeout):
+        raise NotReady(f"exited with {process.returncode} before it was ready")
+
+
+def answers_ok(url: str, process: subprocess.Popen[bytes], *, timeout: float) -> bool:
+    """Poll `url` until it answers 200 (True) or `process` exits (False); raise NotReady when
+    `timeout` s pass first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise NotReady(f"exited with {process.returncode} before it was ready")
+            return False
         try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:
+            with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
-                    return
+                    return True
         except OSError:
             pass
         time.sleep(0.05)
     raise NotReady(f"not ready within {timeout:.0f}s")
+
+
+def ensure_tool(binary: str, script: str) -> str:
+    """Return `binary`, running scripts/<script> first to install it when it is missing."""
+    if os.access(binary, os.X_OK):
+        return binary
+    installer = SCRIPTS / script
+    result = subprocess.run(
+        [str(installer)], capture_output=True, text=True, timeout=600, check=False
+    )
+    if result.returncode != 0 or not os.access(binary, os.X_OK):
+        raise RuntimeError(
+            f"{binary} is missing and {script} could not install it "
+            f"(exit {result.returncode}):\n{result.stdout}{result.stderr}"
+        )
+    return binary
 
 
 def stop_process(process: subprocess.Popen[bytes], *, timeout: float) -> None:
@@ -94,3 +119,20 @@ def running(
             yield process
         finally:
             stop_process(process, timeout=30)
+
+
+class Running:
+    """Something a test starts and stops; a with-block does both (`start()` on entering)."""
+
+    def start(self) -> object:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

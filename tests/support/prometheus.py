@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,26 +16,15 @@ from typing import Any
 import requests
 import yaml
 
-from tests.support.processes import free_port, stop_process
+from tests.support.processes import NotReady, answers_ok, ensure_tool, free_port, stop_process
 
 BINARY = os.environ.get("PROMETHEUS_BIN", "/usr/bin/prometheus")
 PROMTOOL = os.environ.get("PROMTOOL_BIN", "/usr/bin/promtool")
-ENSURE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "ensure-prometheus.sh"
 
 
 def ensure_installed(binary: str) -> str:
     """Return `binary` (prometheus or promtool), installing the package first when it is missing."""
-    if os.access(binary, os.X_OK):
-        return binary
-    result = subprocess.run(
-        [str(ENSURE_SCRIPT)], capture_output=True, text=True, timeout=600, check=False
-    )
-    if result.returncode != 0 or not os.access(binary, os.X_OK):
-        raise RuntimeError(
-            f"{binary} is missing and {ENSURE_SCRIPT.name} could not install it "
-            f"(exit {result.returncode}):\n{result.stdout}{result.stderr}"
-        )
-    return binary
+    return ensure_tool(binary, "ensure-prometheus.sh")
 
 
 def promtool(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -111,20 +99,13 @@ class Prometheus:
             stop_process(process, timeout=10)
 
     def _ready(self) -> bool:
-        """Poll /-/ready until 200 (True) or the process exits (False); fail at the deadline."""
+        """Wait for /-/ready: True once it answers, False if the process exits first."""
         assert self.process is not None
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return True
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)
-        self.__exit__()
-        raise AssertionError(f"Prometheus not ready within {self.timeout}s:\n{self.log_tail()}")
+        try:
+            return answers_ok(f"{self.url}/-/ready", self.process, timeout=self.timeout)
+        except NotReady as exc:
+            self.__exit__()
+            raise AssertionError(f"Prometheus {exc}:\n{self.log_tail()}") from None
 
     def log_tail(self, chars: int = 4000) -> str:
         try:

@@ -10,7 +10,6 @@ import socket
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import redis
@@ -18,6 +17,7 @@ import redis.cluster
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from tests.support.processes import Running
 from tests.support.redis_server import (
     RedisServer,
     RedisServerError,
@@ -38,7 +38,7 @@ _POLL_INTERVAL = 0.05
 _CONTROL_TIMEOUT = 1.0
 
 
-class RedisClusterServer:
+class RedisClusterServer(Running):
     """Run a cluster of disposable redis-server masters that together cover every slot."""
 
     def __init__(
@@ -66,19 +66,6 @@ class RedisClusterServer:
         return (
             f"<RedisClusterServer {self.host} [{ports}] {'running' if self.running else 'stopped'}>"
         )
-
-    def __enter__(self) -> RedisClusterServer:
-        """Start the cluster when entering a with-block."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the cluster when leaving a with-block."""
-        self.stop()
 
     @property
     def nodes(self) -> list[RedisServer]:

@@ -15,12 +15,13 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from tests.support.processes import Running
 
 __all__ = ["RedisServer", "RedisServerError", "find_redis_server"]
 
@@ -117,7 +118,7 @@ def _stop_all() -> None:
         server.stop()
 
 
-class RedisServer:
+class RedisServer(Running):
     """Run one disposable redis-server process with no persistence on loopback."""
 
     def __init__(
@@ -147,19 +148,6 @@ class RedisServer:
         """Return a debugging representation."""
         state = "running" if self.running else "stopped"
         return f"<RedisServer {self.host}:{self._port} {state}>"
-
-    def __enter__(self) -> RedisServer:
-        """Start the server when entering a with-block."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the server when leaving a with-block."""
-        self.stop()
 
     @property
     def binary(self) -> str:

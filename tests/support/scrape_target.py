@@ -3,41 +3,26 @@
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.support.local_http import LocalHttp
 
-class GaugeTarget:
+
+class GaugeTarget(LocalHttp):
     """Serve `<name>{labels} value` at /metrics until the block ends; nothing until set."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self._lock = threading.Lock()
         self._sample = ""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def address(self) -> str:
-        """host:port, as a Prometheus static target."""
-        host, port = self._server.server_address[:2]
-        return f"{host!s}:{port}"
+        super().__init__(self._handler())
 
     def set(self, value: float, **labels: str) -> None:
         """Serve the gauge with these labels and this value from the next scrape on."""
         pairs = ",".join(f'{key}="{label}"' for key, label in sorted(labels.items()))
         with self._lock:
             self._sample = f"{self.name}{{{pairs}}} {value}\n"
-
-    def __enter__(self) -> GaugeTarget:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     def _exposition(self) -> bytes:
         with self._lock:

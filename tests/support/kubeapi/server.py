@@ -11,11 +11,12 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+
+from tests.support.processes import Running
 
 from . import builtins
 from .crd import load_crds
@@ -162,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
 
-class KubeApiServer:
+class KubeApiServer(Running):
     """A kube-apiserver stand-in for the real Kubernetes client: CRDs, reviews, faults."""
 
     def __init__(
@@ -234,17 +235,6 @@ class KubeApiServer:
             thread.join(timeout=5)
         http.server_close()
         http.close_connections()
-
-    def __enter__(self) -> KubeApiServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def write_kubeconfig(
         self,
