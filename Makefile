@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 3
+# Python may cache compiled modules even where the environment says not to: the test suite
+# starts dozens of gateway processes, and each would compile the whole app again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install run test lint typecheck pytest tools soak bench clean lock
 

@@ -166,17 +166,37 @@ def indexed(make_client) -> Iterator[Callable[..., FlaskClient]]:
         stop.set()
 
 
-# The modules that take longest (real servers, timers) start first: pytest-xdist hands each
-# worker the next module as it frees up, so a slow module left to the end would run alone.
-SLOW_FIRST = ("e2e/", "integration/test_bench_smoke.py", "integration/test_index_faults.py")
+# The modules that take longest (real servers, timers), slowest first, start first: with
+# --no-loadscope-reorder each xdist worker takes the next module as it frees up, so a slow
+# module left to the end would run alone while the other workers wait.
+SLOW_FIRST = (
+    "e2e/test_prometheus.py",
+    "e2e/test_alertmanager.py",
+    "integration/test_bench_smoke.py",
+    "e2e/test_operations.py",
+    "integration/test_lifecycle.py",
+    "integration/test_storms.py",
+    "e2e/test_storms.py",
+    "e2e/test_security.py",
+    "integration/test_hostile_input.py",
+    "integration/test_index_faults.py",
+    "e2e/test_readme.py",
+    "integration/test_resource_index.py",
+    "e2e/test_concurrency.py",
+    "e2e/test_observability.py",
+    "e2e/test_server.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order slow modules first, keeping each module's tests together and in order."""
+    """Order the slow modules first, slowest first; each module's tests stay together and in
+    order."""
     root = Path(__file__).parent
+    if missing := [path for path in SLOW_FIRST if not (root / path).is_file()]:
+        raise pytest.UsageError(f"tests/conftest.py SLOW_FIRST names no module: {missing}")
+    rank = {path: n for n, path in enumerate(SLOW_FIRST)}
 
     def slow_first(item: pytest.Item) -> int:
-        path = item.path.relative_to(root).as_posix()
-        return 0 if path.startswith(SLOW_FIRST) else 1
+        return rank.get(item.path.relative_to(root).as_posix(), len(SLOW_FIRST))
 
     items.sort(key=slow_first)

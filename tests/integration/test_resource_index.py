@@ -48,7 +48,9 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     with KubeApiServer(crd_paths=chart_crds()) as server:
         server.add_namespace(NAMESPACE)
         api = api_client(kubeconfig=str(server.write_kubeconfig(tmp_path / "kubeconfig")))
-        index = ResourceIndex(api, timeout=2.0, timing=Timing(watch_seconds=30, margin=2.0))
+        index = ResourceIndex(
+            api, timeout=2.0, timing=Timing(watch_seconds=30, margin=2.0, probe_seconds=1)
+        )
         gateway = KubernetesApi(
             api,
             timeout=2.0,
