@@ -42,10 +42,15 @@ def test_sigterm_during_a_burst_loses_no_accepted_signal_and_exits_zero(
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 try:
-                    readiness.append(requests.get(f"{gateway.url}/readyz", timeout=1).status_code)
+                    response = requests.get(f"{gateway.url}/readyz", timeout=1)
                 except requests.RequestException:
                     readiness.append("closed")
                     return
+                if "X-Request-ID" not in response.headers:
+                    # Another test's server took the freed port: the gateway's listener closed.
+                    readiness.append("closed")
+                    return
+                readiness.append(response.status_code)
                 time.sleep(0.02)
 
         with ThreadPoolExecutor(max_workers=10) as pool:
