@@ -26,6 +26,7 @@ from tests.support.kubeapi import KubeApiServer
 from tests.support.redis_cluster import RedisClusterServer
 from tests.support.redis_server import RedisServer
 from tests.support.sandbox import chart_crds
+from tests.support.unmeasured import UNMEASURED, unmeasured
 from tests.support.waiting import eventually
 
 
@@ -189,14 +190,18 @@ SLOW_FIRST = (
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order the slow modules first, slowest first; each module's tests stay together and in
-    order."""
+    """Order the slow modules first, slowest first (each module's tests stay together and in
+    order), and mark the unmeasured ones `no_cover`."""
     root = Path(__file__).parent
-    if missing := [path for path in SLOW_FIRST if not (root / path).is_file()]:
-        raise pytest.UsageError(f"tests/conftest.py SLOW_FIRST names no module: {missing}")
+    named = [path for path in (*SLOW_FIRST, *UNMEASURED) if not (root / path).exists()]
+    if named:
+        raise pytest.UsageError(f"tests/conftest.py names what is not there: {named}")
     rank = {path: n for n, path in enumerate(SLOW_FIRST)}
 
     def slow_first(item: pytest.Item) -> int:
         return rank.get(item.path.relative_to(root).as_posix(), len(SLOW_FIRST))
 
     items.sort(key=slow_first)
+    for item in items:
+        if unmeasured(item.path):
+            item.add_marker(pytest.mark.no_cover)

@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.processes import free_port, running
 from tests.support.redis_server import RedisServer
+from tests.support.unmeasured import unmeasured
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,10 @@ GatewayFactory = Callable[..., AbstractContextManager[Gateway]]
 
 @pytest.fixture(scope="module")
 def start_gateway(
-    standalone_redis: RedisServer, kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
+    standalone_redis: RedisServer,
+    kubeconfig: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> GatewayFactory:
     """Start `kubernaut-gateway serve` (gunicorn, 2 workers) with extra environment.
 
@@ -35,6 +39,8 @@ def start_gateway(
 
     @contextmanager
     def start(*, traced: bool = False, bind: str = "", **overrides: str) -> Iterator[Gateway]:
+        if traced and unmeasured(request.path):
+            raise pytest.UsageError(f"{request.node.nodeid}: a traced gateway, unmeasured")
         workdir = tmp_path_factory.mktemp("gateway")
         bind = bind or f"127.0.0.1:{free_port()}"
         env: Mapping[str, str] = {
