@@ -30,8 +30,15 @@ class Measurer:
         self.scenarios: dict[str, dict[str, Any]] = {}
 
     def wrk(self, server: Server, scenario: Scenario, tag: str, *, seconds: float) -> WrkResult:
-        """Drive the scenario at `server` for `seconds` (8 connections, 2 threads)."""
-        return run_wrk(server.url + PATH, scenario.script, scenario.args(tag), seconds=seconds)
+        """Drive the scenario at `server` for `seconds` (the mode's threads and connections)."""
+        return run_wrk(
+            server.url + PATH,
+            scenario.script,
+            scenario.args(tag),
+            seconds=seconds,
+            threads=self.mode.wrk_threads,
+            connections=self.mode.wrk_connections,
+        )
 
     def prime(self, server: Server, scenario: Scenario, tag: str) -> None:
         """Send the scenario's webhook once (1 connection, 1 request): what it creates repeats."""

@@ -12,11 +12,11 @@ from redis import Redis
 from app.adapters.redis_keys import KeyLayout
 from app.service.ports import StormScope
 from bench import processes
-from bench.load import THREADS, bench_alert, post_webhook, run_wrk
+from bench.load import bench_alert, post_webhook, run_wrk
 from bench.measure import BenchError, Measurer
 from bench.processes import Server
 from bench.redis_probe import all_written, key_memory, record_sizes, used_memory
-from bench.scenarios import GATEWAY_SCENARIOS, PATH, Scenario
+from bench.scenarios import GATEWAY_SCENARIOS, PATH, Mode, Scenario
 
 KEY_PREFIX = "kgw:"  # the gateway's default
 _ALERTS_PER_WEBHOOK = 50
@@ -136,8 +136,9 @@ def worker_rss(measurer: Measurer, server: Server) -> dict[str, Any]:
     tag = f"rss{uuid.uuid4().hex[:6]}"
     half = measurer.mode.rss_half
     measurer.prime(server, scenario, tag)
-    first = _rss_sample(server, scenario, tag, served=1, requests=half)
-    last = _rss_sample(server, scenario, tag, served=first.served, requests=half)
+    mode = measurer.mode
+    first = _rss_sample(server, scenario, tag, mode, served=1, requests=half)
+    last = _rss_sample(server, scenario, tag, mode, served=first.served, requests=half)
     server.stop()
     rss, before = last.worker_rss_kib, first.worker_rss_kib
     growth = [(rss[pid] - kib) / 1024 for pid, kib in before.items() if pid in rss]
@@ -156,7 +157,7 @@ def worker_rss(measurer: Measurer, server: Server) -> dict[str, Any]:
 
 
 def _rss_sample(
-    server: Server, scenario: Scenario, tag: str, *, served: int, requests: int
+    server: Server, scenario: Scenario, tag: str, mode: Mode, *, served: int, requests: int
 ) -> _RssSample:
     """Send about `requests` more requests; return the count served and each worker's RSS."""
     result = run_wrk(
@@ -164,7 +165,9 @@ def _rss_sample(
         scenario.script,
         scenario.args(tag),
         seconds=None,
-        limit_per_thread=requests // THREADS,
+        threads=mode.wrk_threads,
+        connections=mode.wrk_connections,
+        limit_per_thread=requests // mode.wrk_threads,
     )
     if result.failed:
         raise BenchError(f"rss: {result.failed} failed requests\n{server.tail()}")

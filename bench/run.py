@@ -29,7 +29,7 @@ from typing import Any
 
 from bench import processes
 from bench.figures import storm_figures, workload_figures
-from bench.load import CONNECTIONS, THREADS, ensure_wrk
+from bench.load import ensure_wrk
 from bench.measure import BenchError, Measurer
 from bench.memory import active_records, created_records, worker_rss
 from bench.processes import Server
@@ -171,8 +171,8 @@ def bench(mode: Mode) -> dict[str, Any]:
                 "workers": stack.workers,
                 "threads": stack.defaults.threads,
                 "worker_class": "gthread",
-                "wrk_connections": CONNECTIONS,
-                "wrk_threads": THREADS,
+                "wrk_connections": mode.wrk_connections,
+                "wrk_threads": mode.wrk_threads,
                 "seconds_per_run": mode.seconds,
                 "runs_per_scenario": mode.runs,
                 "rss_requests": 2 * mode.rss_half,
@@ -220,7 +220,7 @@ def _print(results: dict[str, Any], *, mode: Mode, out: Path) -> None:
     m, settings = results["machine"], results["settings"]
     print(
         f"kubernaut-gateway bench ({mode.name}: {mode.seconds:g} s x {mode.runs} run(s), "
-        f"wrk {THREADS} threads x {CONNECTIONS} connections; gunicorn "
+        f"wrk {mode.wrk_threads} threads x {mode.wrk_connections} connections; gunicorn "
         f"{settings['workers']} workers x {settings['threads']} threads) "
         f"on {m['nproc']} x {m['cpu_model']}, Python {m['python']}"
     )

@@ -25,6 +25,9 @@ class Mode:
     active_sample: int
     # Worker processes of every server (None: the gateway's default, as the chart runs it).
     workers: int | None = None
+    # wrk's threads and connections per run.
+    wrk_threads: int = 2
+    wrk_connections: int = 8
 
 
 MODES = {
@@ -36,7 +39,8 @@ MODES = {
     ),
     # A quarter second each: enough for wrk to complete requests even on a loaded machine
     # (a 50-alert request takes well under 100 ms), and no figure of it means anything.
-    # One worker per server: it starts five servers at once, each worker an interpreter.
+    # One worker per server (it starts five servers at once, each worker an interpreter) and
+    # one wrk thread with two connections: every path runs, without filling both cores.
     "smoke": Mode(
         "smoke",
         seconds=0.25,
@@ -45,6 +49,8 @@ MODES = {
         monitor_seconds=0.1,
         active_sample=50,
         workers=1,
+        wrk_threads=1,
+        wrk_connections=2,
     ),
 }
 
