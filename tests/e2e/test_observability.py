@@ -17,8 +17,8 @@ OUTCOMES = ("created", "duplicate", "aggregated", "resolved", "ignored", "reject
 def test_every_scrape_sums_all_workers_even_after_they_are_recycled(start_gateway, make_namespace):
     namespace = make_namespace()
     alertname = unique("Count")
-    with start_gateway(traced=True, GATEWAY_MAX_REQUESTS="40") as gateway:
-        for i in range(100):
+    with start_gateway(traced=True, GATEWAY_MAX_REQUESTS="20") as gateway:
+        for i in range(60):
             status = "resolved" if i % 10 == 9 else "firing"
             body = webhook(
                 alert(alertname=alertname, namespace=namespace, pod=f"p{i % 4}", status=status)
@@ -30,10 +30,10 @@ def test_every_scrape_sums_all_workers_even_after_they_are_recycled(start_gatewa
     assert pids > 2, "workers were not recycled"
     for text in scrapes:
         by_outcome = {o: sample(text, RECEIVED, source="prometheus", outcome=o) for o in OUTCOMES}
-        assert sum(by_outcome.values()) == 100
-        assert by_outcome["resolved"] == 10
+        assert sum(by_outcome.values()) == 60
+        assert by_outcome["resolved"] == 6
         assert by_outcome["created"] == 4
-        assert by_outcome["duplicate"] == 86
+        assert by_outcome["duplicate"] == 50
 
 
 def test_every_log_line_is_json_and_request_lines_carry_their_request_id(
