@@ -15,6 +15,7 @@ from bench.processes import child_pids
 from tests.support.api import send_http
 from tests.support.metrics import sample, worker_gauges
 from tests.support.payloads import alert, unique, webhook
+from tests.support.waiting import eventually
 
 PLURAL = "remediationrequests"
 
@@ -141,9 +142,12 @@ def test_the_breaker_opens_fails_fast_then_closes_when_the_api_recovers(
         ready = requests.get(f"{gateway.url}/readyz", timeout=5)
 
         # Idle workers: their gauges follow the breaker by time, back to 0 after the cool-down.
-        deadline = time.monotonic() + 10
-        while not all_closed_by_time(metrics_dir, pids) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually(
+            lambda: all_closed_by_time(metrics_dir, pids),
+            within=10,
+            what="every idle worker's breaker gauge back at 0",
+            every=0.05,
+        )
         idle_after_cool_down = worker_gauges(metrics_dir, "gateway_circuit_breaker_open", pids)
 
         fault.remove()

@@ -7,12 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
+
+from tests.support.waiting import eventually
 
 # What makes coverage trace a Python subprocess (the test suite measures some of its own).
 _COVERAGE_PREFIXES = ("COVERAGE_", "COV_CORE_")
@@ -45,18 +46,18 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], *, timeout: float) ->
 def answers_ok(url: str, process: subprocess.Popen[bytes], *, timeout: float) -> bool:
     """Poll `url` until it answers 200 (True) or `process` exits (False); raise NotReady when
     `timeout` s pass first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def state() -> str | None:
         if process.poll() is not None:
-            return False
+            return "exited"
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return True
+                return "ok" if response.status == 200 else None
         except OSError:
-            pass
-        time.sleep(0.05)
-    raise NotReady(f"not ready within {timeout:.0f}s")
+            return None
+
+    what = f"{url} answering 200"
+    return eventually(state, within=timeout, what=what, every=0.05, error=NotReady) == "ok"
 
 
 def ensure_tool(binary: str, script: str) -> str:

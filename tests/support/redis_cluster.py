@@ -24,6 +24,7 @@ from tests.support.redis_server import (
     find_redis_server,
     server_version,
 )
+from tests.support.waiting import eventually
 
 __all__ = ["RedisClusterServer"]
 
@@ -188,15 +189,13 @@ class RedisClusterServer(Running):
 
     def _wait_ok(self, clients: list[redis.Redis], deadline: float) -> None:
         """Poll every node until it reports cluster_state:ok and knows every master."""
-        while True:
-            problem = self._problem(clients)
-            if problem is None:
-                return
-            if time.monotonic() >= deadline:
-                raise RedisServerError(
-                    f"the cluster did not converge before the deadline: {problem}"
-                )
-            time.sleep(_POLL_INTERVAL)
+        eventually(
+            lambda: self._problem(clients) is None,
+            within=max(0.0, deadline - time.monotonic()),
+            what=lambda: f"the cluster converging; {self._problem(clients)}",
+            every=_POLL_INTERVAL,
+            error=RedisServerError,
+        )
 
     def _problem(self, clients: list[redis.Redis]) -> str | None:
         """Return why the cluster is not ready yet, or None when it is."""

@@ -9,15 +9,23 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def eventually(probe: Callable[[], T | None], *, within: float, what: str, every: float = 0.1) -> T:
-    """Poll `probe` until it returns something truthy; fail after `within` seconds."""
+def eventually(
+    probe: Callable[[], T | None],
+    *,
+    within: float,
+    what: str | Callable[[], str],
+    every: float = 0.1,
+    error: type[Exception] = AssertionError,
+) -> T:
+    """Poll `probe` until it returns something truthy; after `within` seconds raise `error`
+    naming `what` (a callable is asked then, to say what is still missing)."""
     deadline = time.monotonic() + within
     while True:
         value = probe()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {within}s: {what}")
+            raise error(f"not within {within:g}s: {what() if callable(what) else what}")
         time.sleep(every)
 
 
