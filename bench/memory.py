@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import statistics
-import time
 import uuid
 from typing import Any, NamedTuple
 
@@ -17,6 +16,7 @@ from bench.measure import BenchError, Measurer
 from bench.processes import Server
 from bench.redis_probe import all_written, key_memory, record_sizes, used_memory
 from bench.scenarios import GATEWAY_SCENARIOS, PATH, Mode, Scenario
+from tests.support.waiting import eventually
 
 KEY_PREFIX = "kgw:"  # the gateway's default
 _ALERTS_PER_WEBHOOK = 50
@@ -100,11 +100,12 @@ def _sample(fingerprints: int) -> Webhooks:
 
 def _wait_written(redis: Redis, keys: list[str]) -> None:
     """Wait until the gateway has written every record's count to its resource."""
-    deadline = time.monotonic() + ACTIVE_WRITE_TIMEOUT
-    while not all_written(redis, keys):
-        if time.monotonic() > deadline:
-            raise BenchError("active records: their counts were not written in time")
-        time.sleep(0.1)
+    eventually(
+        lambda: all_written(redis, keys),
+        within=ACTIVE_WRITE_TIMEOUT,
+        what="active records: their counts written",
+        error=BenchError,
+    )
 
 
 def _send_all(gateway: Server, webhooks: Webhooks, *, expected: str) -> list[str]:
