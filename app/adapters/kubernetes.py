@@ -203,23 +203,8 @@ class KubernetesApi:
     def write_flapping(self, flapping: Flapping) -> None:
         """Label a RemediationRequest flapping (or take the label off) and write its
         status.flapping: two merge patches, made only when flapping starts or stops."""
-        label = "true" if flapping.flapping else None
-        patch = {"metadata": {"labels": {"kubernaut.io/flapping": label}}}
-        self._calls.retrying(
-            "patch",
-            lambda: self._calls.call(
-                "patch",
-                lambda: self._custom.patch_namespaced_custom_object(
-                    GROUP,
-                    VERSION,
-                    flapping.ref.namespace,
-                    PLURAL,
-                    flapping.ref.name,
-                    patch,
-                    _request_timeout=self._timeout,
-                ),
-            ),
-        )
+        labels = {"kubernaut.io/flapping": "true" if flapping.flapping else None}
+        self._patch("patch", flapping.ref, {"metadata": {"labels": labels}})
         status: dict[str, Any] = {
             "transitions": flapping.transitions,
             "since": _rfc3339(flapping.since_ms),
@@ -228,18 +213,27 @@ class KubernetesApi:
         self._patch_status(flapping.ref, {"flapping": status})
 
     def _patch_status(self, ref: ObjectRef, status: Mapping[str, Any]) -> None:
-        patch = {"status": dict(status)}
+        self._patch("patch_status", ref, {"status": dict(status)})
+
+    def _patch(self, operation: str, ref: ObjectRef, body: Mapping[str, Any]) -> None:
+        """Merge-patch a RemediationRequest (`patch`) or its status subresource
+        (`patch_status`), retried like every call."""
+        method = (
+            self._custom.patch_namespaced_custom_object_status
+            if operation == "patch_status"
+            else self._custom.patch_namespaced_custom_object
+        )
         self._calls.retrying(
-            "patch_status",
+            operation,
             lambda: self._calls.call(
-                "patch_status",
-                lambda: self._custom.patch_namespaced_custom_object_status(
+                operation,
+                lambda: method(
                     GROUP,
                     VERSION,
                     ref.namespace,
                     PLURAL,
                     ref.name,
-                    patch,
+                    body,
                     _request_timeout=self._timeout,
                 ),
             ),
