@@ -245,35 +245,37 @@ class _Validator:
             self.invalid(path, value, f"should be a multiple of {show(multiple)}")
 
     def _check_array(self, schema: Mapping[str, Any], value: list[Any], path: str) -> None:
-        max_items = schema.get("maxItems")
-        if max_items is not None and len(value) > max_items:
-            self.add(
-                "FieldValueTooMany",
-                path,
-                f"Too many: {len(value)}: must have at most {max_items} items",
-            )
-        min_items = schema.get("minItems")
-        if min_items is not None and len(value) < min_items:
-            self.invalid(path, value, f"should have at least {min_items} items")
+        self._check_size(schema, value, path, bounds=("maxItems", "minItems"), noun="items")
         items = schema.get("items")
         if isinstance(items, Mapping):
             for index, item in enumerate(value):
                 self.check(items, item, f"{path}[{index}]")
 
+    def _check_size(
+        self,
+        schema: Mapping[str, Any],
+        value: list[Any] | dict[str, Any],
+        path: str,
+        *,
+        bounds: tuple[str, str],
+        noun: str,
+    ) -> None:
+        """maxItems/minItems or maxProperties/minProperties, worded as kube-apiserver words
+        them (its "Too many" says items for both)."""
+        most, least = (schema.get(bound) for bound in bounds)
+        if most is not None and len(value) > most:
+            self.add(
+                "FieldValueTooMany", path, f"Too many: {len(value)}: must have at most {most} items"
+            )
+        if least is not None and len(value) < least:
+            self.invalid(path, value, f"should have at least {least} {noun}")
+
     def _check_object(self, schema: Mapping[str, Any], value: dict[str, Any], path: str) -> None:
         for name in schema.get("required", ()):
             if name not in value:
                 self.add("FieldValueRequired", child_path(path, name), "Required value")
-        max_props = schema.get("maxProperties")
-        if max_props is not None and len(value) > max_props:
-            self.add(
-                "FieldValueTooMany",
-                path,
-                f"Too many: {len(value)}: must have at most {max_props} items",
-            )
-        min_props = schema.get("minProperties")
-        if min_props is not None and len(value) < min_props:
-            self.invalid(path, value, f"should have at least {min_props} properties")
+        bounds = ("maxProperties", "minProperties")
+        self._check_size(schema, value, path, bounds=bounds, noun="properties")
         properties: Mapping[str, Any] = schema.get("properties") or {}
         additional = schema.get("additionalProperties")
         for key, item in value.items():
