@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.processes import Server, gateway
 from tests.support.kubeapi import KubeApiServer
+from tests.support.kubeapi.faults import LIST_WATCH_FAULTS as FAULTS
 from tests.support.metrics import worker_gauges
 from tests.support.payloads import alert, unique, webhook
 from tests.support.processes import free_port
@@ -40,14 +41,6 @@ from tests.support.redis_server import RedisServer
 from tests.support.sandbox import chart_crds
 
 COLLECTION = "/apis/remediation.kubernaut.io/v1alpha1/remediationrequests"
-FAULTS: dict[str, dict[str, Any]] = {
-    "watch ends at once": {"watches": True, "watch_mode": "end"},
-    "watch stalls": {"watches": True, "watch_mode": "stall"},
-    "watch gets 410 mid-stream": {"watches": True, "watch_mode": "gone"},
-    "watch connection dropped": {"watches": True, "watch_mode": "drop"},
-    "list throttled (429)": {"watches": False, "status": 429, "retry_after": 1},
-    "list fails (500)": {"watches": False, "status": 500},
-}
 WORKERS = 2
 
 

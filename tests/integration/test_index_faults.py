@@ -31,6 +31,7 @@ from app.pacing import Backoff
 from tests.integration.kubeapi.helpers import create_rr, rr_body, valid_spec
 from tests.support.index import active
 from tests.support.kubeapi import KubeApiServer
+from tests.support.kubeapi.faults import LIST_WATCH_FAULTS as FAULTS
 from tests.support.sandbox import chart_crds
 from tests.support.waiting import eventually, hold_for
 
@@ -100,21 +101,13 @@ def watched(tmp_path: Path) -> Iterator[Watched]:
             client.close()
 
 
-FAULTS: dict[str, dict[str, Any]] = {
-    "watch ends at once": {"watches": True, "watch_mode": "end"},
-    "watch stalls": {"watches": True, "watch_mode": "stall"},
-    "watch gets 410 mid-stream": {"watches": True, "watch_mode": "gone"},
-    "watch connection dropped": {"watches": True, "watch_mode": "drop"},
-    "list throttled": {"watches": False, "status": 429, "retry_after": 1},
-    "list fails": {"watches": False, "status": 500},
-}
 REASONS = {
     "watch ends at once": "short-watch",
     "watch stalls": "stalled",
     "watch gets 410 mid-stream": "expired",
     "watch connection dropped": "error",
-    "list throttled": "error",
-    "list fails": "error",
+    "list throttled (429)": "error",
+    "list fails (500)": "error",
 }
 
 

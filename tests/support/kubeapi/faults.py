@@ -15,8 +15,20 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 WATCH_MODES = frozenset({"end", "stall", "gone", "drop"})
+
+# The ways a list/watch loop meets trouble, by name: `inject` arguments for the collection's
+# route (a watch fault bites its watches, a list fault its lists).
+LIST_WATCH_FAULTS: dict[str, dict[str, Any]] = {
+    "watch ends at once": {"watches": True, "watch_mode": "end"},
+    "watch stalls": {"watches": True, "watch_mode": "stall"},
+    "watch gets 410 mid-stream": {"watches": True, "watch_mode": "gone"},
+    "watch connection dropped": {"watches": True, "watch_mode": "drop"},
+    "list throttled (429)": {"watches": False, "status": 429, "retry_after": 1},
+    "list fails (500)": {"watches": False, "status": 500},
+}
 
 
 @dataclass(eq=False)
