@@ -146,14 +146,7 @@ def _wait_for_table(command: str, documented: str, *, kubeconfig: Path, home: Pa
     printed = [""]
 
     def shows_the_table() -> bool:
-        printed[0] = subprocess.run(
-            ["bash", "-c", local],
-            env=kubectl.environ(home),
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        ).stdout
+        printed[0] = _bash(local, home=home, timeout=30)
         return table_matches(documented, printed[0])
 
     try:
@@ -191,15 +184,19 @@ def _run_walkthrough(script: str, *, port: int, kubeconfig: Path, home: Path) ->
     local = script.replace("localhost:8080", f"127.0.0.1:{port}").replace(
         SANDBOX_KUBECTL, f"{kubectl.ensure_installed()} --kubeconfig {kubeconfig}"
     )
-    result = subprocess.run(
-        ["bash", "-c", local],
+    return json.loads(_bash(local, home=home, timeout=60).strip().splitlines()[-1])
+
+
+def _bash(script: str, *, home: Path, timeout: float) -> str:
+    """Run README lines in bash with this test's kubectl environment; return what they print."""
+    return subprocess.run(
+        ["bash", "-c", script],
         env=kubectl.environ(home),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    ).stdout
 
 
 def test_there_is_a_lifecycle_walkthrough_and_it_ends_with_a_new_resource():
